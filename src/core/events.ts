@@ -1,0 +1,56 @@
+import type { JobState } from './job.js';
+import type { InboundMessage } from './chat-adapter.js';
+
+/** A job changed state. Written to the outbox in the same transaction as the transition. */
+export interface EventJobStatusPayload {
+  jobId: string;
+  agent: string;
+  /** null for the creation of the job. */
+  from: JobState | null;
+  to: JobState;
+  reason: string | null;
+  /** ISO timestamp of the transition. */
+  at: string;
+  /** The job's version after this transition; (jobId, version) is unique. */
+  version: number;
+  attempt: number;
+  /** Platform of the job's thread, so consumers can filter without loading the job. */
+  platform: string | null;
+}
+
+/** A normalised inbound chat message was accepted by the dispatcher. */
+export interface EventMessagePayload {
+  message: Omit<InboundMessage, 'raw' | 'receivedAt'> & { receivedAt: string };
+  /** Job created from the message, if any. */
+  jobId: string | null;
+  /** Built-in command answered, if any. */
+  command: string | null;
+}
+
+/**
+ * Every event on the bus, declared once. Types derive from this dictionary; the description
+ * is what the README lists.
+ */
+export const EVENTS = {
+  EventJobStatus: {
+    stream: 'skadi.job-status',
+    description: 'A job changed state (from, to, reason, version).',
+    payload: undefined as unknown as EventJobStatusPayload,
+  },
+  EventMessage: {
+    stream: 'skadi.message',
+    description: 'A chat message was accepted by the dispatcher (and the job it created).',
+    payload: undefined as unknown as EventMessagePayload,
+  },
+} as const;
+
+export type EventName = keyof typeof EVENTS;
+export type EventPayload<N extends EventName> = (typeof EVENTS)[N]['payload'];
+
+/** An event as delivered to a consumer. */
+export interface BusEvent<N extends EventName = EventName> {
+  /** Unique id; the same event may be delivered more than once (after a crash), never with another id. */
+  id: string;
+  name: N;
+  payload: EventPayload<N>;
+}

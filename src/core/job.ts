@@ -1,0 +1,63 @@
+import type { ThreadRef } from './thread-ref.js';
+
+/** Job states; see DESIGN.md. */
+export const JOB_STATES = ['queuing', 'sent', 'running', 'succeeded', 'failed', 'expired', 'cancelled'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export const TERMINAL_STATES: readonly JobState[] = ['succeeded', 'failed', 'expired', 'cancelled'];
+export const ACTIVE_STATES: readonly JobState[] = ['queuing', 'sent', 'running'];
+
+/** Allowed transitions. Anything else is refused with SKADI_INVALID_TRANSITION. */
+export const TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  queuing: ['sent', 'expired', 'cancelled'],
+  sent: ['running', 'queuing', 'expired', 'cancelled'],
+  running: ['succeeded', 'failed', 'expired', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  expired: [],
+  cancelled: [],
+};
+
+export function isTerminal(state: JobState): boolean {
+  return TERMINAL_STATES.includes(state);
+}
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Who asked for the job: an access-control identity such as `slack:T1/U2`, `web:alice`, `api:ci`. */
+export interface Requester {
+  identity: string;
+  displayName?: string;
+}
+
+export interface Job {
+  id: string;
+  agent: string;
+  message: string;
+  requester: Requester;
+  thread: ThreadRef | null;
+  state: JobState;
+  /** Why the job is in its state, for expired/cancelled/failed (e.g. `agent-offline`, `timeout`). */
+  reason: string | null;
+  /** Increments on every transition; the version of the last EventJobStatus. */
+  version: number;
+  /** Delivery attempt; increments when an unacknowledged job goes back to the queue. */
+  attempt: number;
+  leaseId: string | null;
+  ackDeadline: Date | null;
+  /** After this instant a job that has not finished expires (job timeout). */
+  expiresAt: Date;
+  timeoutMs: number;
+  exitCode: number | null;
+  output: string | null;
+  outputTruncated: boolean;
+  /** Job this one re-runs or belongs to (fan-out parent), if any. */
+  parentId: string | null;
+  createdAt: Date;
+  sentAt: Date | null;
+  runningAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
