@@ -33,6 +33,8 @@ export interface JobPatch {
   exitCode?: number | null;
   /** Replace the job's output with the concatenation of its stored chunks (in seq order). */
   collectOutput?: boolean;
+  /** The server dropped output beyond its cap (said so in the reply, never silently). */
+  outputTruncated?: boolean;
 }
 
 export interface TransitionRequest {
@@ -42,6 +44,8 @@ export interface TransitionRequest {
   to: JobState;
   /** When set, the job's current lease must equal this (null: must have no lease). */
   expectLeaseId?: string | null;
+  /** When set, the job must belong to this agent (agent API calls can touch only their own jobs). */
+  expectAgent?: string;
   reason?: string | null;
   patch?: JobPatch;
   at: Date;

@@ -1,0 +1,15 @@
+import type { MigrationInterface } from 'typeorm';
+import { InitialSchemaMysql1763770000000 } from './mysql/1763770000000-initial-schema.js';
+import { InitialSchemaSqlite1763770000000 } from './sqlite/1763770000000-initial-schema.js';
+
+type MigrationClass = new () => MigrationInterface;
+
+// Two lists because the dialects differ in column types (text/longtext), quoting, table
+// options and whether DDL is transactional. Each new migration is added to both; the schema
+// test checks that each list yields exactly the entities' schema.
+
+/** Schema migrations for SQLite, oldest first. */
+export const SQLITE_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaSqlite1763770000000];
+
+/** Schema migrations for MySQL/MariaDB (InnoDB, utf8mb4), oldest first. */
+export const MYSQL_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaMysql1763770000000];

@@ -1,0 +1,175 @@
+import { AGENT_NAME_PATTERN, randomId } from '../core/index.js';
+import type { AccessChecker, AuditStore, Clock, CommandContext, EventMessagePayload, InboundMessage, JobsApi, KeyValueStore, Logger, OutboundMessage, ThreadRef } from '../core/index.js';
+import type { CommandRegistry } from './command-registry.js';
+import { errorSentence, isUserError } from './error-sentences.js';
+import { DEFAULT_MAX_MESSAGE_LENGTH, parseCommand } from './parse-command.js';
+import { closestNames } from '../core/closest-names.js';
+
+export interface DispatcherOptions {
+  /** Longest message text accepted (default 4000). */
+  maxMessageLength?: number;
+  /** How long a platform message id is remembered for de-duplication (default 24 h; platforms retry within minutes). */
+  dedupTtlMs?: number;
+}
+
+export interface DispatcherDeps {
+  jobs: JobsApi;
+  commands: CommandRegistry;
+  access: AccessChecker;
+  audit: AuditStore;
+  kv: KeyValueStore;
+  /** Publishes EventMessage (wired to the bus or the outbox). */
+  publish: (payload: EventMessagePayload) => Promise<void>;
+  /** Sends a message into a thread through the adapter of `thread.platform`. */
+  reply: (thread: ThreadRef, message: OutboundMessage) => Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  /** Identities of bots (this one included) whose messages are ignored even if not flagged isBot. */
+  botIdentities?: readonly string[];
+}
+
+/** The MessageSink adapters call, plus `drain()` to wait for replies still being sent (tests, shutdown). */
+export interface Dispatcher {
+  (message: InboundMessage): Promise<void>;
+  drain(): Promise<void>;
+}
+
+interface Outcome {
+  jobId: string | null;
+  command: string | null;
+}
+
+const NOTHING: Outcome = { jobId: null, command: null };
+
+/**
+ * Turns inbound chat messages into built-in command answers or jobs. It resolves as soon as the
+ * message is accepted (job stored or command answered, reply under way), so adapters can
+ * acknowledge within the platform's deadline; the job's acknowledgement comes from the reply
+ * router. User mistakes get a reply, never an exception.
+ */
+export function createDispatcher(options: DispatcherOptions, deps: DispatcherDeps): Dispatcher {
+  const maxLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
+  const dedupTtlMs = options.dedupTtlMs ?? 24 * 60 * 60 * 1000;
+  const bots = new Set((deps.botIdentities ?? []).map((identity) => identity.toLowerCase()));
+  const pending = new Set<Promise<void>>();
+  const log = deps.logger.child({ component: 'dispatcher' });
+
+  /** Replies in the background: the sink must not wait for the platform's send API. */
+  function respond(thread: ThreadRef, message: OutboundMessage): void {
+    const sending = deps.reply(thread, message).catch((err: unknown) => log.error({ err, thread }, 'reply failed'));
+    const tracked = sending.finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  }
+
+  async function runCommand(message: InboundMessage, word: string, typed: string[]): Promise<Outcome> {
+    const spec = deps.commands.resolve(word)!;
+    const identity = message.sender.identity;
+    const decision = await deps.access.decide(identity, { command: spec.name, permission: spec.permission }, { platform: message.platform, messageId: message.id });
+    if (!decision.allowed) {
+      respond(message.thread, { text: `Sorry, ${decision.reason}.`, status: 'refused' });
+      return { jobId: null, command: spec.name };
+    }
+    const bound = deps.commands.bind(spec, typed);
+    if (!bound.ok) {
+      respond(message.thread, { text: bound.message, status: 'error' });
+      return { jobId: null, command: spec.name };
+    }
+    const ctx: CommandContext = {
+      message,
+      requester: { identity, displayName: message.sender.displayName },
+      jobs: deps.jobs,
+      access: deps.access,
+      commands: deps.commands.commands,
+      clock: deps.clock,
+    };
+    respond(message.thread, await spec.run(ctx, bound.args));
+    return { jobId: null, command: spec.name };
+  }
+
+  async function unknownWord(message: InboundMessage, word: string): Promise<void> {
+    const identity = message.sender.identity;
+    // Suggest only what this user may use: no hints about other teams' agents.
+    const agents = (await deps.jobs.listAgents()).filter((agent) => !agent.revokedAt && deps.access.allows(identity, { agent: agent.name })).map((agent) => agent.name);
+    const commands = deps.commands.commands.filter((spec) => deps.access.allows(identity, { command: spec.name, permission: spec.permission })).map((spec) => spec.name);
+    // Words longer than any name cannot be typos of one; skip the quadratic comparison.
+    const close = word.length <= 64 ? closestNames(word, [...agents, ...commands]) : [];
+    const shown = [...word].length > 40 ? `${[...word].slice(0, 40).join('')}…` : word;
+    const hint = close.length ? ` Did you mean ${close.map((name) => `"${name}"`).join(' or ')}?` : '';
+    respond(message.thread, { text: `I know no agent or command called "${shown}".${hint} Say "agents" to list the agents you may use, or "help".`, status: 'error' });
+  }
+
+  async function submitJob(message: InboundMessage, agentName: string, text: string): Promise<Outcome> {
+    const agent = AGENT_NAME_PATTERN.test(agentName) ? await deps.jobs.getAgent(agentName) : null;
+    if (!agent) {
+      await unknownWord(message, agentName);
+      return NOTHING;
+    }
+    const identity = message.sender.identity;
+    const decision = await deps.access.decide(identity, { agent: agent.name }, { platform: message.platform, messageId: message.id });
+    if (!decision.allowed) {
+      respond(message.thread, { text: `Sorry, ${decision.reason}.`, status: 'refused' });
+      return NOTHING;
+    }
+    if (text === '') {
+      respond(message.thread, { text: `What should ${agent.name} run? Put it after the name, for example "${agent.name} uptime".`, status: 'info' });
+      return NOTHING;
+    }
+    const { job } = await deps.jobs.submit({ agent: agent.name, message: text, requester: { identity, displayName: message.sender.displayName }, thread: message.thread });
+    await deps.audit.append({ at: deps.clock.now(), actor: identity, action: 'job.submit', target: agent.name, decision: 'info', detail: { jobId: job.id, platform: message.platform, messageId: message.id } });
+    return { jobId: job.id, command: null };
+  }
+
+  async function handle(message: InboundMessage): Promise<Outcome> {
+    const parsed = parseCommand(message.text, { isCommand: (word) => deps.commands.isCommand(word), maxLength });
+    switch (parsed.kind) {
+      case 'empty':
+        respond(message.thread, { text: 'Yes? Say "help" to see what I can do, or "<agent> <message>" to run a job.', status: 'info' });
+        return NOTHING;
+      case 'error':
+        respond(message.thread, { text: parsed.message, status: 'error' });
+        return NOTHING;
+      case 'command':
+        return runCommand(message, parsed.word, parsed.args);
+      case 'agent':
+        return submitJob(message, parsed.agent, parsed.message);
+    }
+  }
+
+  async function publish(message: InboundMessage, outcome: Outcome): Promise<void> {
+    const { raw: _raw, receivedAt, ...rest } = message;
+    try {
+      await deps.publish({ message: { ...rest, receivedAt: receivedAt.toISOString() }, jobId: outcome.jobId, command: outcome.command });
+    } catch (err) {
+      // The job is stored and its own events are durable; a lost EventMessage is only a lost notice.
+      log.warn({ err, messageId: message.id }, 'could not publish EventMessage');
+    }
+  }
+
+  const dispatch = async (message: InboundMessage): Promise<void> => {
+    const identity = message.sender.identity;
+    if (message.sender.isBot || bots.has(identity.toLowerCase())) return log.debug({ messageId: message.id, identity }, 'ignored bot message');
+    if (!message.mentionsBot) return;
+    const expiresAt = new Date(deps.clock.now().getTime() + dedupTtlMs);
+    // Shared store, so a retry that lands on another server process is dropped too. A failure
+    // here throws to the adapter: without de-duplication the platform should retry later.
+    if (!(await deps.kv.setIfAbsent(`inbound:${message.platform}:${message.id}`, { at: deps.clock.now().toISOString() }, expiresAt))) {
+      return log.debug({ messageId: message.id, platform: message.platform }, 'dropped duplicate message');
+    }
+    let outcome = NOTHING;
+    try {
+      outcome = await handle(message);
+    } catch (err) {
+      const reference = randomId(6);
+      if (isUserError(err)) log.info({ err, messageId: message.id, identity }, 'request refused');
+      else log.error({ err, reference, messageId: message.id, identity }, 'message handling failed');
+      respond(message.thread, { text: errorSentence(err, reference), status: 'error' });
+    }
+    await publish(message, outcome);
+  };
+
+  return Object.assign(dispatch, {
+    async drain(): Promise<void> {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  });
+}

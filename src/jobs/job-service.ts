@@ -1,0 +1,389 @@
+import { randomId, newJobId } from '../core/ids.js';
+import { SkadiError, NotFoundError, InvalidTransitionError } from '../core/errors.js';
+import { ACTIVE_STATES, isTerminal, type Job, type JobState } from '../core/job.js';
+import { AGENT_NAME_PATTERN, type Agent } from '../core/agent.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Notifier } from '../core/event-bus.js';
+import type { JobListFilter, OutboxEvent, Stores, TransitionRequest, TransitionResult } from '../core/stores.js';
+import type { JobsApi, SubmitJobInput } from '../core/jobs-api.js';
+import type { AgentInfo, JobAssignment, PollRequest, PollResponse, ResultRequest } from '../core/agent-protocol.js';
+import { createAgentWaiters, type AgentWaiters } from './agent-waiters.js';
+
+export interface JobServiceOptions {
+  timeoutMs: number;
+  ackTimeoutMs: number;
+  offlineAfterMs: number;
+  pollWaitMaxMs: number;
+  maxOutput: number;
+  maxMessageLength: number;
+  /** How long the writer of an outbox event owns it before the relay sweep may take it. */
+  outboxClaimMs?: number;
+  /** A check-in is written at most this often per agent (each poll still counts). */
+  checkInWriteMs?: number;
+}
+
+export interface JobServiceDeps {
+  stores: Pick<Stores, 'jobs' | 'agents' | 'audit'>;
+  notifier: Notifier;
+  /** Publishes freshly written outbox events (the relay's fast path). */
+  relay: { relayNow(events: OutboxEvent[]): void };
+  clock: Clock;
+  logger: Logger;
+  waiters?: AgentWaiters;
+}
+
+/** Channel of the notifier carrying wake-ups: `a <agent>` (work for an agent), `c <agent> <jobId>` (its job was cancelled), `f <jobId>` (job finished). */
+export const WAKE_CHANNEL = 'wake';
+
+export interface JobService extends JobsApi {
+  poll(agent: string, req: PollRequest, signal?: AbortSignal): Promise<PollResponse>;
+  ack(agent: string, jobId: string, lease: string): Promise<Job>;
+  output(agent: string, jobId: string, lease: string, seq: number, data: string): Promise<{ cancelled: boolean }>;
+  result(agent: string, jobId: string, req: ResultRequest): Promise<Job>;
+  /** Starts listening for wake-ups from other processes. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Puts jobs that were claimed for an agent but never delivered back in the queue. */
+  releaseUndelivered(jobs: readonly { id: string; agent: string; leaseId: string | null }[]): Promise<void>;
+  /** Number of long-polls held open in this process. */
+  heldPolls(): number;
+  /** Applies the timer rules once: ack deadlines, job timeouts, offline agents. */
+  sweep(): Promise<{ redelivered: number; timedOut: number; offline: string[] }>;
+}
+
+/**
+ * The job state machine. Every transition is a compare-and-set in the store, so any number of
+ * server processes may run this service (and its timers) on one database.
+ */
+export function createJobService(options: JobServiceOptions, deps: JobServiceDeps): JobService {
+  const { stores, notifier, relay, clock, logger } = deps;
+  const waiters = deps.waiters ?? createAgentWaiters();
+  const claimMs = options.outboxClaimMs ?? 5000;
+  const checkInWriteMs = options.checkInWriteMs ?? Math.min(5000, options.offlineAfterMs / 4);
+  const lastCheckInWrite = new Map<string, { at: number; info: string }>();
+  const finalWaiters = new Map<string, Set<() => void>>();
+  let unlisten: (() => Promise<void>) | null = null;
+
+  const claimUntil = () => new Date(clock.now().getTime() + claimMs);
+
+  function wakeAgent(agent: string, cancelledJobId?: string): void {
+    waiters.wake(agent, cancelledJobId);
+    notifier.notify(WAKE_CHANNEL, cancelledJobId ? `c ${agent} ${cancelledJobId}` : `a ${agent}`).catch((err) => logger.warn({ err, agent }, 'wake-up not sent; the agent finds the job on its next poll'));
+  }
+
+  function announceFinal(jobId: string): void {
+    fireFinal(jobId);
+    notifier.notify(WAKE_CHANNEL, `f ${jobId}`).catch(() => undefined);
+  }
+
+  function fireFinal(jobId: string): void {
+    const set = finalWaiters.get(jobId);
+    if (set) for (const fire of [...set]) fire();
+  }
+
+  function published(results: TransitionResult[]): void {
+    if (results.length) relay.relayNow(results.map((r) => r.event));
+  }
+
+  async function transition(req: Omit<TransitionRequest, 'at'>): Promise<Job | null> {
+    const result = await stores.jobs.transition({ ...req, at: clock.now() }, claimUntil());
+    if (!result) return null;
+    published([result]);
+    if (isTerminal(result.job.state)) announceFinal(result.job.id);
+    logger.debug({ jobId: result.job.id, agent: result.job.agent, from: result.event.payload.from, to: result.job.state, reason: result.job.reason }, 'job transition');
+    return result.job;
+  }
+
+  function isOnline(agent: Agent, now: Date): boolean {
+    return agent.status === 'online' && agent.lastSeenAt !== null && now.getTime() - agent.lastSeenAt.getTime() < options.offlineAfterMs;
+  }
+
+  /** The agent's job, or SKADI_JOB_NOT_FOUND: an agent never learns about another agent's jobs. */
+  async function ownJob(agent: string, jobId: string): Promise<Job> {
+    const job = await stores.jobs.get(jobId);
+    if (!job || job.agent !== agent) throw new NotFoundError('SKADI_JOB_NOT_FOUND', `no job ${jobId} for agent ${agent}`);
+    return job;
+  }
+
+  function assertLease(job: Job, lease: string): void {
+    if (job.leaseId !== lease) throw new SkadiError('SKADI_LEASE_MISMATCH', `lease ${lease} is not the current lease of job ${job.id} (it was redelivered or finished)`, { state: job.state });
+  }
+
+  async function checkIn(agent: string, info: AgentInfo | undefined): Promise<void> {
+    const now = clock.now();
+    const infoKey = info ? JSON.stringify(info) : '';
+    const last = lastCheckInWrite.get(agent);
+    if (last && now.getTime() - last.at < checkInWriteMs && last.info === infoKey) return;
+    lastCheckInWrite.set(agent, { at: now.getTime(), info: infoKey });
+    const before = await stores.agents.checkIn(agent, { at: now, version: info?.version ?? null, host: info?.host ?? null, os: info?.os ?? null, labels: info?.labels });
+    if (before === 'offline') {
+      logger.info({ agent }, 'agent is back online');
+      await stores.audit.append({ at: now, actor: `agent:${agent}`, action: 'agent.online', target: agent, decision: 'info', detail: null });
+    }
+  }
+
+  function assignment(job: Job): JobAssignment {
+    return {
+      id: job.id,
+      lease: job.leaseId!,
+      message: job.message,
+      requester: job.requester.identity,
+      attempt: job.attempt,
+      expiresAt: job.expiresAt.toISOString(),
+      timeoutMs: job.timeoutMs,
+      ackDeadline: (job.ackDeadline ?? job.expiresAt).toISOString(),
+    };
+  }
+
+  async function claim(agent: string, max: number): Promise<Job[]> {
+    if (max <= 0) return [];
+    const now = clock.now();
+    const results = await stores.jobs.claimQueued(agent, max, () => randomId(16), new Date(now.getTime() + options.ackTimeoutMs), now, claimUntil());
+    published(results);
+    return results.map((r) => r.job);
+  }
+
+  async function cancelsFor(agent: string, running: readonly string[]): Promise<string[]> {
+    if (!running.length) return [];
+    const jobs = await Promise.all(running.slice(0, 100).map((id) => stores.jobs.get(id)));
+    return jobs.filter((j): j is Job => j !== null && j.agent === agent && (j.state === 'cancelled' || j.state === 'expired')).map((j) => j.id);
+  }
+
+  /** Jobs claimed for a poll whose answer never reached the agent go back to the queue, same attempt. */
+  async function releaseUndelivered(jobs: readonly { id: string; agent: string; leaseId: string | null }[]): Promise<void> {
+    for (const job of jobs) {
+      await transition({ jobId: job.id, from: ['sent'], to: 'queuing', expectLeaseId: job.leaseId, reason: 'poll-aborted', patch: { leaseId: null, ackDeadline: null } });
+    }
+    if (jobs.length) wakeAgent(jobs[0]!.agent);
+  }
+
+  async function expireJobsOf(agent: string, reason: string): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const active = await stores.jobs.findActiveByAgent(agent, ACTIVE_STATES, 200);
+      if (!active.length) return n;
+      for (const job of active) if (await transition({ jobId: job.id, from: [job.state], to: 'expired', reason, patch: { leaseId: null, ackDeadline: null } })) n++;
+      if (active.length < 200) return n;
+    }
+  }
+
+  const service: JobService = {
+    async submit(input: SubmitJobInput) {
+      const message = input.message.trim();
+      if (!message) throw new SkadiError('SKADI_BAD_REQUEST', 'the job message is empty');
+      if (message.length > options.maxMessageLength) throw new SkadiError('SKADI_BAD_REQUEST', `the job message is ${message.length} characters; the limit is ${options.maxMessageLength}`);
+      if (!AGENT_NAME_PATTERN.test(input.agent)) throw new NotFoundError('SKADI_AGENT_NOT_FOUND', `no agent named ${JSON.stringify(input.agent)}`);
+      if (input.idempotency) {
+        const prior = await stores.jobs.findByIdempotencyKey(input.idempotency.scope, input.idempotency.key);
+        if (prior) {
+          if (prior.fingerprint !== input.idempotency.fingerprint) throw new SkadiError('SKADI_IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request');
+          return { job: prior.job, created: false };
+        }
+      }
+      const agent = await stores.agents.get(input.agent);
+      if (!agent) throw new NotFoundError('SKADI_AGENT_NOT_FOUND', `no agent named ${input.agent}`);
+      if (agent.revokedAt) throw new SkadiError('SKADI_AGENT_REVOKED', `agent ${input.agent} was revoked`);
+      const now = clock.now();
+      const online = isOnline(agent, now);
+      const timeoutMs = input.timeoutMs ?? options.timeoutMs;
+      let result: TransitionResult;
+      try {
+        result = await stores.jobs.create(
+          {
+            id: newJobId(),
+            agent: agent.name,
+            message,
+            requester: input.requester,
+            thread: input.thread,
+            state: online ? 'queuing' : 'expired',
+            reason: online ? null : 'agent-offline',
+            timeoutMs,
+            expiresAt: new Date(now.getTime() + timeoutMs),
+            parentId: input.parentId ?? null,
+            createdAt: now,
+            idempotency: input.idempotency,
+          },
+          claimUntil(),
+        );
+      } catch (err) {
+        // Two requests with one Idempotency-Key raced: the loser answers with the winner's job.
+        if (input.idempotency) {
+          const prior = await stores.jobs.findByIdempotencyKey(input.idempotency.scope, input.idempotency.key);
+          if (prior && prior.fingerprint === input.idempotency.fingerprint) return { job: prior.job, created: false };
+          if (prior) throw new SkadiError('SKADI_IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used with a different request');
+        }
+        throw err;
+      }
+      published([result]);
+      if (online) wakeAgent(agent.name);
+      else announceFinal(result.job.id);
+      return { job: result.job, created: true };
+    },
+
+    get: (id) => stores.jobs.get(id),
+    list: (filter: JobListFilter) => stores.jobs.list(filter),
+    listAgents: () => stores.agents.list(),
+    getAgent: (name) => stores.agents.get(name),
+
+    async cancel(id, by) {
+      const job = await stores.jobs.get(id);
+      if (!job) throw new NotFoundError('SKADI_JOB_NOT_FOUND', `no job ${id}`);
+      if (isTerminal(job.state)) throw new InvalidTransitionError(`job ${id} already ${job.state}`, { state: job.state });
+      const done = await transition({ jobId: id, from: ACTIVE_STATES, to: 'cancelled', reason: `cancelled by ${by}` });
+      if (!done) {
+        const now = await stores.jobs.get(id);
+        throw new InvalidTransitionError(`job ${id} already ${now?.state ?? 'gone'}`, { state: now?.state });
+      }
+      if (job.state !== 'queuing') wakeAgent(job.agent, job.id);
+      return done;
+    },
+
+    async waitForFinal(id, timeoutMs) {
+      let fire!: () => void;
+      const woken = new Promise<void>((r) => (fire = r));
+      let set = finalWaiters.get(id);
+      if (!set) finalWaiters.set(id, (set = new Set()));
+      set.add(fire);
+      const deadline = Date.now() + timeoutMs;
+      try {
+        for (;;) {
+          const job = await stores.jobs.get(id);
+          if (!job || isTerminal(job.state)) return job;
+          const left = deadline - Date.now();
+          if (left <= 0) return job;
+          // Wake-ups are lossy across processes: look again every 2 s regardless.
+          await Promise.race([woken, new Promise((r) => setTimeout(r, Math.min(left, 2000)))]);
+        }
+      } finally {
+        set.delete(fire);
+        if (!set.size) finalWaiters.delete(id);
+      }
+    },
+
+    async poll(agent, req, signal) {
+      await checkIn(agent, req.info);
+      const max = Math.max(0, Math.min(req.max ?? 1, 100));
+      const waitMs = Math.max(0, Math.min((req.wait ?? 25) * 1000, options.pollWaitMaxMs));
+      const running = req.running ?? [];
+      const deadline = Date.now() + waitMs;
+      let cancelledMeanwhile: readonly string[] = [];
+      for (;;) {
+        const waiter = waiters.register(agent);
+        try {
+          const [jobs, cancels] = await Promise.all([claim(agent, max), cancelsFor(agent, [...new Set([...running, ...cancelledMeanwhile])])]);
+          if (jobs.length || cancels.length) {
+            // The agent hung up while the jobs were being claimed: they go back at once rather than after the ack deadline.
+            if (signal?.aborted && jobs.length) {
+              await releaseUndelivered(jobs);
+              return { jobs: [], cancels: [] };
+            }
+            return { jobs: jobs.map(assignment), cancels };
+          }
+          const left = deadline - Date.now();
+          if (left <= 0 || signal?.aborted || !(await waiter.wait(left, signal))) return { jobs: [], cancels: [] };
+          cancelledMeanwhile = waiter.cancelled;
+        } finally {
+          waiter.dispose();
+        }
+      }
+    },
+
+    releaseUndelivered: (jobs) => releaseUndelivered(jobs),
+
+    async ack(agent, jobId, lease) {
+      const done = await transition({ jobId, from: ['sent'], to: 'running', expectLeaseId: lease, expectAgent: agent, patch: { ackDeadline: null } });
+      if (done) return done;
+      const job = await ownJob(agent, jobId);
+      if (job.state === 'running' && job.leaseId === lease) return job; // a repeated ack
+      assertLease(job, lease);
+      throw new InvalidTransitionError(`job ${jobId} is ${job.state}; only a sent job can be acknowledged`, { state: job.state });
+    },
+
+    async output(agent, jobId, lease, seq, data) {
+      const job = await ownJob(agent, jobId);
+      if (job.state === 'cancelled' || job.state === 'expired') return { cancelled: true };
+      assertLease(job, lease);
+      if (job.state !== 'running') throw new InvalidTransitionError(`job ${jobId} is ${job.state}; output is taken only while it runs`, { state: job.state });
+      const stats = await stores.jobs.outputStats(jobId);
+      const room = options.maxOutput - stats.size;
+      // Past the cap the chunk is kept empty, so the chunk count still adds up and the reply says the output was cut.
+      await stores.jobs.appendOutput(jobId, seq, room >= data.length ? data : data.slice(0, Math.max(0, room)));
+      return { cancelled: false };
+    },
+
+    async result(agent, jobId, req) {
+      const job = await ownJob(agent, jobId);
+      if ((job.state === 'succeeded' || job.state === 'failed') && job.leaseId === req.lease) return job; // a repeated result
+      assertLease(job, req.lease);
+      if (job.state !== 'running') throw new InvalidTransitionError(`job ${jobId} is ${job.state}; a result is taken only for a running job`, { state: job.state });
+      const stats = await stores.jobs.outputStats(jobId);
+      if (stats.chunks !== req.chunks || (req.chunks > 0 && stats.maxSeq !== req.chunks - 1)) {
+        throw new SkadiError('SKADI_OUTPUT_INCOMPLETE', `the server has ${stats.chunks} of ${req.chunks} output chunks; send the missing ones, then the result again`, { have: stats.chunks });
+      }
+      const to: JobState = req.exitCode === 0 && !req.error ? 'succeeded' : 'failed';
+      const done = await transition({
+        jobId,
+        from: ['running'],
+        to,
+        expectLeaseId: req.lease,
+        expectAgent: agent,
+        reason: req.error ?? null,
+        patch: { exitCode: req.exitCode, collectOutput: true, outputTruncated: stats.size >= options.maxOutput },
+      });
+      if (done) return done;
+      const now = await ownJob(agent, jobId);
+      if ((now.state === 'succeeded' || now.state === 'failed') && now.leaseId === req.lease) return now;
+      throw new InvalidTransitionError(`job ${jobId} is ${now.state}; the result was not recorded`, { state: now.state });
+    },
+
+    async sweep() {
+      const now = clock.now();
+      let redelivered = 0;
+      for (const job of await stores.jobs.findAckOverdue(now, 500)) {
+        const done = await transition({ jobId: job.id, from: ['sent'], to: 'queuing', expectLeaseId: job.leaseId, reason: 'ack-timeout', patch: { leaseId: null, ackDeadline: null, incrementAttempt: true } });
+        if (done) {
+          redelivered++;
+          wakeAgent(job.agent);
+        }
+      }
+      let timedOut = 0;
+      for (const job of await stores.jobs.findTimedOut(now, 500)) {
+        if (await transition({ jobId: job.id, from: [job.state], to: 'expired', reason: 'timeout', patch: { ackDeadline: null } })) {
+          timedOut++;
+          if (job.state !== 'queuing') wakeAgent(job.agent, job.id);
+        }
+      }
+      const offline: string[] = [];
+      const seenBefore = new Date(now.getTime() - options.offlineAfterMs);
+      for (const agent of await stores.agents.findStale(seenBefore, 500)) {
+        // Jobs first, then the flag: a crash in between leaves the agent stale, so the next sweep finishes the work.
+        const expired = await expireJobsOf(agent.name, 'agent-offline');
+        if (await stores.agents.markOffline(agent.name, seenBefore)) {
+          offline.push(agent.name);
+          lastCheckInWrite.delete(agent.name);
+          logger.warn({ agent: agent.name, lastSeenAt: agent.lastSeenAt, expiredJobs: expired }, 'agent offline');
+          await stores.audit.append({ at: now, actor: 'system', action: 'agent.offline', target: agent.name, decision: 'info', detail: { expiredJobs: expired } });
+        }
+      }
+      return { redelivered, timedOut, offline };
+    },
+
+    async start() {
+      unlisten = await notifier.listen(WAKE_CHANNEL, (msg) => {
+        if (msg.startsWith('a ')) waiters.wake(msg.slice(2));
+        else if (msg.startsWith('c ')) {
+          const [, agent, jobId] = msg.split(' ');
+          if (agent && jobId) waiters.wake(agent, jobId);
+        }
+        else if (msg.startsWith('f ')) fireFinal(msg.slice(2));
+      });
+    },
+    async stop() {
+      await unlisten?.();
+      unlisten = null;
+    },
+    heldPolls: () => waiters.size(),
+  };
+  return service;
+}

@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import { hostname } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from './core/clock.js';
+import { systemClock } from './core/clock.js';
+import type { Logger } from './core/logger.js';
+import type { EventBus, Notifier } from './core/event-bus.js';
+import type { Stores } from './core/stores.js';
+import type { SkadiConfig } from './config/skadi-config.js';
+import { createTypeormStores } from './store/create-typeorm-stores.js';
+import { createInProcessBus } from './bus/in-process-bus.js';
+import { createInProcessNotifier } from './bus/in-process-notifier.js';
+import { createRedisStreamBus } from './bus/redis-stream-bus.js';
+import { createRedisNotifier } from './bus/redis-notifier.js';
+import { createOutboxRelay } from './bus/outbox-relay.js';
+import { createJobService, type JobService } from './jobs/job-service.js';
+import { createJobTimers } from './jobs/job-timers.js';
+import { createTokenService, type TokenService } from './auth/token-service.js';
+import { createHttpServer } from './http/create-http-server.js';
+import { registerAgentApi } from './http/agent-api.js';
+import { registerUserApi } from './http/user-api.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
+import { wireChat, type ChatWiring } from './wire-chat.js';
+import { SKADI_VERSION } from './version.js';
+
+export interface SkadiServer {
+  /** Base URL the server answers at. */
+  url: string;
+  app: FastifyInstance;
+  service: JobService;
+  stores: Stores;
+  bus: EventBus;
+  tokens: TokenService;
+  chat: ChatWiring;
+  /** Stops accepting, drains the embedded agent, closes connections. */
+  close(): Promise<void>;
+}
+
+export interface StartServerDeps {
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Wires every part from the configuration and starts listening. The only place that knows all implementations. */
+export async function startServer(config: Readonly<SkadiConfig>, deps: StartServerDeps): Promise<SkadiServer> {
+  const { logger } = deps;
+  const clock = deps.clock ?? systemClock;
+  const nodeId = config.node.id ?? `${hostname()}:${config.server.port}`;
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch((err) => logger.warn({ err }, 'error while closing'));
+  };
+
+  try {
+    if (config.database.url.startsWith('sqlite:') && config.database.url !== 'sqlite::memory:') mkdirSync(config.data.dir, { recursive: true });
+    const stores = await createTypeormStores({ url: config.database.url, migrate: config.database.migrate });
+    closers.push(() => stores.close());
+
+    const redis = config.redis.url;
+    const bus: EventBus = redis ? createRedisStreamBus({ url: redis, keyPrefix: config.redis.keyPrefix, consumer: nodeId }, { logger }) : createInProcessBus({}, { logger });
+    const notifier: Notifier = redis ? createRedisNotifier({ url: redis, keyPrefix: config.redis.keyPrefix, consumer: nodeId }, { logger }) : createInProcessNotifier({}, { logger });
+    closers.push(() => bus.close(), () => notifier.close());
+
+    // The relay's claim window and the service's must match: the writer owns a fresh event that long.
+    const outboxClaimMs = 5000;
+    const relay = createOutboxRelay({ claimMs: outboxClaimMs }, { outbox: stores.outbox, bus, clock, logger });
+    closers.push(() => relay.stop());
+
+    const service = createJobService(
+      {
+        timeoutMs: config.jobs.timeoutMs,
+        ackTimeoutMs: config.jobs.ackTimeoutMs,
+        offlineAfterMs: config.agents.offlineAfterMs,
+        pollWaitMaxMs: config.agents.pollWaitMaxMs,
+        maxOutput: config.jobs.maxOutput,
+        maxMessageLength: config.jobs.maxMessageLength,
+        outboxClaimMs,
+      },
+      { stores, notifier, relay, clock, logger },
+    );
+    await service.start();
+    closers.push(() => service.stop());
+    const timers = createJobTimers({ intervalMs: config.timers.intervalMs }, { service, logger });
+    timers.start();
+    closers.push(() => timers.stop());
+
+    const tokens = createTokenService({}, { tokens: stores.tokens, clock });
+    const app = createHttpServer({ bodyLimit: config.server.bodyLimit, logger });
+    closers.push(() => app.close());
+
+    const chat = await wireChat(config, { app, service, stores, bus, relay, clock, logger, nodeId, outboxClaimMs });
+    closers.push(() => chat.stop());
+
+    registerAgentApi(app, { service, tokens });
+    registerUserApi(app, { service, tokens, audit: stores.audit, clock, offlineAfterMs: config.agents.offlineAfterMs, authorize: chat.authorizeApi });
+    registerHealthRoutes(app, { checks: { database: () => stores.ping(), bus: () => bus.ping() } });
+
+    // Consumers subscribe before the relay sweeps old events and before requests arrive: on the
+    // in-process bus an event published to no subscriber would be marked relayed and lost.
+    await chat.start();
+    relay.start();
+    await app.listen({ host: config.server.host, port: config.server.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.server.port;
+    const listenHost = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+    const localUrl = `http://${listenHost === '0.0.0.0' ? '127.0.0.1' : listenHost}:${port}`;
+    const url = config.server.publicUrl ?? localUrl;
+
+    let embedded: EmbeddedAgent | null = null;
+    if (config.demoAgent.enabled) {
+      embedded = await startEmbeddedAgent({ name: config.demoAgent.name, server: localUrl, nodeId, version: SKADI_VERSION }, { stores, tokens, clock, logger, checkAgentName: chat.checkAgentName });
+      closers.push(() => embedded!.stop());
+    }
+
+    logger.info({ url, database: config.database.url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@'), bus: redis ? 'redis' : 'in-process', nodeId }, 'skadi is running');
+    return { url, app, service, stores, bus, tokens, chat, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

@@ -1,0 +1,210 @@
+import type { EntityManager } from 'typeorm';
+import { ACTIVE_STATES, SkadiError } from '../core/index.js';
+import type { Clock, Job, JobListFilter, JobState, JobStore, NewJob, TransitionRequest, TransitionResult } from '../core/index.js';
+import { JobEntity, JobOutputEntity, OutboxEventEntity } from '../../entities/index.js';
+import { isUniqueViolation } from './db-errors.js';
+import { newJobRow, toJob } from './job-row.js';
+import { jobStatusEvent, outboxRow } from './job-status-event.js';
+import { assertAllowed, casTransition, collectOutput, insertEvents, meetsCondition, type AppliedTransition } from './job-transition.js';
+import type { StoreDb } from './store-db.js';
+
+// A CAS that lost only to a change that left the job eligible (another transition in
+// between) is tried again from a fresh read; more than a few rounds means heavy contention.
+const MAX_CAS_ROUNDS = 5;
+
+function result(applied: AppliedTransition): TransitionResult {
+  return { job: toJob(applied.row), event: applied.event };
+}
+
+/** JobStore over TypeORM: every transition is a compare-and-set that writes its outbox event in the same transaction. */
+export class TypeormJobStore implements JobStore {
+  constructor(
+    private readonly db: StoreDb,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(job: NewJob, outboxClaimUntil: Date): Promise<TransitionResult> {
+    const row = newJobRow(job);
+    const event = jobStatusEvent(row, null, job.createdAt);
+    try {
+      await this.db.transaction(async (em) => {
+        await em.createQueryBuilder().insert().into(JobEntity).values(row).updateEntity(false).execute();
+        await em.createQueryBuilder().insert().into(OutboxEventEntity).values(outboxRow(event, outboxClaimUntil)).updateEntity(false).execute();
+      });
+    } catch (err) {
+      // Two requests with one Idempotency-Key raced past the service's lookup: tell it which
+      // job won, so it can answer with that one (same fingerprint) or refuse (different).
+      if (job.idempotency && isUniqueViolation(err)) {
+        const existing = await this.findByIdempotencyKey(job.idempotency.scope, job.idempotency.key);
+        if (existing) {
+          throw new SkadiError('SKADI_IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was already used', {
+            jobId: existing.job.id,
+            sameRequest: existing.fingerprint === job.idempotency.fingerprint,
+          });
+        }
+      }
+      throw err;
+    }
+    return { job: toJob(row), event };
+  }
+
+  async get(id: string): Promise<Job | null> {
+    const row = await this.db.run((em) => this.row(em, id));
+    return row ? toJob(row) : null;
+  }
+
+  async findByIdempotencyKey(scope: string, key: string): Promise<{ job: Job; fingerprint: string } | null> {
+    const row = await this.db.run((em) =>
+      em.createQueryBuilder(JobEntity, 'j').where('j.idempotencyScope = :scope AND j.idempotencyKey = :key', { scope, key }).getOne(),
+    );
+    return row ? { job: toJob(row), fingerprint: row.idempotencyFingerprint ?? '' } : null;
+  }
+
+  async list(filter: JobListFilter): Promise<Job[]> {
+    if (filter.states?.length === 0 || filter.limit <= 0) return [];
+    const rows = await this.db.run((em) => {
+      const q = em.createQueryBuilder(JobEntity, 'j');
+      if (filter.agent !== undefined) q.andWhere('j.agent = :agent', { agent: filter.agent });
+      if (filter.states) q.andWhere('j.state IN (:...states)', { states: [...filter.states] });
+      if (filter.requester !== undefined) q.andWhere('j.requesterIdentity = :requester', { requester: filter.requester });
+      if (filter.parentId !== undefined) q.andWhere('j.parentId = :parentId', { parentId: filter.parentId });
+      if (filter.before) q.andWhere('j.createdAt < :before', { before: filter.before.getTime() });
+      return q.orderBy('j.createdAt', 'DESC').addOrderBy('j.id', 'DESC').limit(filter.limit).getMany();
+    });
+    return rows.map(toJob);
+  }
+
+  async transition(req: TransitionRequest, outboxClaimUntil: Date): Promise<TransitionResult | null> {
+    assertAllowed(req);
+    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
+      const current = await this.db.run((em) => this.row(em, req.jobId));
+      if (!current || !meetsCondition(current, req)) return null;
+      const applied = await this.db.transaction(async (em) => {
+        const done = await casTransition(em, current, req);
+        if (done) await insertEvents(em, [done], outboxClaimUntil);
+        return done;
+      });
+      if (applied) return result(applied);
+    }
+    return null;
+  }
+
+  async claimQueued(agent: string, max: number, leases: () => string, ackDeadline: Date, at: Date, outboxClaimUntil: Date): Promise<TransitionResult[]> {
+    if (max <= 0) return [];
+    // The hot path: an idle agent's poll costs this one indexed SELECT. A job whose timeout
+    // already passed is left for the expiry timer rather than handed out.
+    const candidates = await this.db.run((em) =>
+      em
+        .createQueryBuilder(JobEntity, 'j')
+        .where('j.agent = :agent AND j.state = :state AND j.expiresAt >= :at', { agent, state: 'queuing', at: at.getTime() })
+        .orderBy('j.createdAt', 'ASC')
+        .addOrderBy('j.id', 'ASC')
+        .limit(max)
+        .getMany(),
+    );
+    if (candidates.length === 0) return [];
+    // Another process may have read the same candidates; the per-row CAS hands each to one
+    // of us. Rows are updated in the same order everywhere, so MySQL claimers queue on the
+    // row locks instead of deadlocking.
+    const won = await this.db.transaction(async (em) => {
+      const applied: AppliedTransition[] = [];
+      for (const row of candidates) {
+        const req: TransitionRequest = { jobId: row.id, from: ['queuing'], to: 'sent', patch: { leaseId: leases(), ackDeadline }, at };
+        const done = await casTransition(em, row, req);
+        if (done) applied.push(done);
+      }
+      await insertEvents(em, applied, outboxClaimUntil);
+      return applied;
+    });
+    return won.map(result);
+  }
+
+  async findAckOverdue(now: Date, limit: number): Promise<Job[]> {
+    const rows = await this.db.run((em) =>
+      em
+        .createQueryBuilder(JobEntity, 'j')
+        .where('j.state = :state AND j.ackDeadline < :now', { state: 'sent', now: now.getTime() })
+        .orderBy('j.ackDeadline', 'ASC')
+        .addOrderBy('j.id', 'ASC')
+        .limit(limit)
+        .getMany(),
+    );
+    return rows.map(toJob);
+  }
+
+  async findTimedOut(now: Date, limit: number): Promise<Job[]> {
+    const rows = await this.db.run((em) =>
+      em
+        .createQueryBuilder(JobEntity, 'j')
+        .where('j.state IN (:...states) AND j.expiresAt < :now', { states: [...ACTIVE_STATES], now: now.getTime() })
+        .orderBy('j.expiresAt', 'ASC')
+        .addOrderBy('j.id', 'ASC')
+        .limit(limit)
+        .getMany(),
+    );
+    return rows.map(toJob);
+  }
+
+  async findActiveByAgent(agent: string, states: readonly JobState[], limit: number): Promise<Job[]> {
+    if (states.length === 0) return [];
+    const rows = await this.db.run((em) =>
+      em
+        .createQueryBuilder(JobEntity, 'j')
+        .where('j.agent = :agent AND j.state IN (:...states)', { agent, states: [...states] })
+        .orderBy('j.createdAt', 'ASC')
+        .addOrderBy('j.id', 'ASC')
+        .limit(limit)
+        .getMany(),
+    );
+    return rows.map(toJob);
+  }
+
+  async appendOutput(jobId: string, seq: number, data: string): Promise<boolean> {
+    const chunk: JobOutputEntity = { jobId, seq, data, size: data.length, createdAt: this.clock.now().getTime() };
+    try {
+      await this.db.run((em) => em.createQueryBuilder().insert().into(JobOutputEntity).values(chunk).updateEntity(false).execute());
+      return true;
+    } catch (err) {
+      // The (job_id, seq) key makes a resent chunk a no-op; the first copy wins.
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async outputStats(jobId: string): Promise<{ chunks: number; maxSeq: number; size: number }> {
+    const raw = await this.db.run((em) =>
+      em
+        .createQueryBuilder(JobOutputEntity, 'o')
+        .select('COUNT(*)', 'chunks')
+        .addSelect('MAX(o.seq)', 'maxSeq')
+        .addSelect('SUM(o.size)', 'size')
+        .where('o.jobId = :jobId', { jobId })
+        .getRawOne<{ chunks: number | string; maxSeq: number | string | null; size: number | string | null }>(),
+    );
+    // MySQL returns COUNT/SUM as strings (bigint, decimal). maxSeq is -1 when there is no chunk.
+    return { chunks: Number(raw?.chunks ?? 0), maxSeq: raw?.maxSeq == null ? -1 : Number(raw.maxSeq), size: Number(raw?.size ?? 0) };
+  }
+
+  async readOutput(jobId: string): Promise<string> {
+    return this.db.run(async (em) => {
+      const hasChunks = await em.createQueryBuilder(JobOutputEntity, 'o').where('o.jobId = :jobId', { jobId }).getExists();
+      if (hasChunks) return collectOutput(em, jobId);
+      // Output that never came in chunks (or whose chunks were removed) lives on the job.
+      const job = await em.createQueryBuilder(JobEntity, 'j').select('j.output', 'output').where('j.id = :jobId', { jobId }).getRawOne<{ output: string | null }>();
+      return job?.output ?? '';
+    });
+  }
+
+  async countByState(): Promise<Partial<Record<JobState, number>>> {
+    const rows = await this.db.run((em) =>
+      em.createQueryBuilder(JobEntity, 'j').select('j.state', 'state').addSelect('COUNT(*)', 'n').groupBy('j.state').getRawMany<{ state: JobState; n: number | string }>(),
+    );
+    const counts: Partial<Record<JobState, number>> = {};
+    for (const { state, n } of rows) counts[state] = Number(n);
+    return counts;
+  }
+
+  private row(em: EntityManager, id: string): Promise<JobEntity | null> {
+    return em.createQueryBuilder(JobEntity, 'j').where('j.id = :id', { id }).getOne();
+  }
+}

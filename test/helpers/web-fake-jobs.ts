@@ -1,0 +1,91 @@
+import { NotFoundError, newJobId, type Agent, type Job, type JobsApi, type SubmitJobInput } from '../../src/core/index.js';
+
+/** A JobsApi whose agents and jobs a test sets directly (the web page's side panel reads it). */
+export interface FakeJobsApi extends JobsApi {
+  agents: Agent[];
+  jobs: Job[];
+  /** Adds or replaces a job (by id) and returns it. */
+  putJob(job: Partial<Job> & { id: string; agent: string }): Job;
+}
+
+export function fakeAgent(name: string, over: Partial<Agent> = {}): Agent {
+  return {
+    name,
+    labels: {},
+    status: 'online',
+    lastSeenAt: new Date(),
+    version: '0.1.0',
+    host: `${name}.example.test`,
+    os: 'linux',
+    revokedAt: null,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    ...over,
+  };
+}
+
+export function fakeJob(over: Partial<Job> & { id: string; agent: string }): Job {
+  const now = new Date();
+  return {
+    message: 'uptime',
+    requester: { identity: 'web:alice', displayName: 'alice' },
+    thread: null,
+    state: 'queuing',
+    reason: null,
+    version: 1,
+    attempt: 1,
+    leaseId: null,
+    ackDeadline: null,
+    expiresAt: new Date(now.getTime() + 600_000),
+    timeoutMs: 600_000,
+    exitCode: null,
+    output: null,
+    outputTruncated: false,
+    parentId: null,
+    createdAt: now,
+    sentAt: null,
+    runningAt: null,
+    finishedAt: null,
+    updatedAt: now,
+    ...over,
+  };
+}
+
+/** An in-memory JobsApi for the web adapter's tests; submit/cancel are minimal. */
+export function createFakeJobsApi(agents: Agent[] = [], jobs: Job[] = []): FakeJobsApi {
+  const api: FakeJobsApi = {
+    agents,
+    jobs,
+    putJob(partial) {
+      const existing = api.jobs.findIndex((j) => j.id === partial.id);
+      const job = existing >= 0 ? { ...api.jobs[existing]!, ...partial, updatedAt: new Date() } : fakeJob(partial);
+      if (existing >= 0) api.jobs[existing] = job;
+      else api.jobs.unshift(job);
+      return job;
+    },
+    async submit(input: SubmitJobInput) {
+      const job = api.putJob({ id: newJobId(), agent: input.agent, message: input.message, requester: input.requester, thread: input.thread });
+      return { job, created: true };
+    },
+    async get(id) {
+      return api.jobs.find((j) => j.id === id) ?? null;
+    },
+    async list(filter) {
+      return [...api.jobs].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, filter.limit);
+    },
+    async cancel(id) {
+      const job = api.jobs.find((j) => j.id === id);
+      if (!job) throw new NotFoundError('SKADI_JOB_NOT_FOUND', `no job ${id}`);
+      return api.putJob({ id, agent: job.agent, state: 'cancelled' });
+    },
+    async waitForFinal(id) {
+      return api.jobs.find((j) => j.id === id) ?? null;
+    },
+    async listAgents() {
+      return api.agents;
+    },
+    async getAgent(name) {
+      return api.agents.find((a) => a.name === name) ?? null;
+    },
+  };
+  return api;
+}
