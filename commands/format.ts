@@ -1,4 +1,4 @@
-import type { Agent, Job } from '../src/core/index.js';
+import { displayText, type Agent, type Job } from '../src/core/index.js';
 
 /**
  * Wording shared by the commands and the reply router (src/chat/render-job.ts), so a job reads
@@ -37,7 +37,8 @@ export function jobDuration(job: Job, now: Date): number {
 
 /** A message shortened for one line of a list, on a code-point boundary. */
 export function shorten(text: string, max: number): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  // Shown in replies: direction and control characters made harmless (see displayText).
+  const oneLine = displayText(text.replace(/\s+/g, ' ').trim());
   const chars = [...oneLine];
   return chars.length <= max ? oneLine : `${chars.slice(0, max - 1).join('')}…`;
 }

@@ -18,7 +18,7 @@ function explain(spec: CommandSpec): OutboundMessage {
 async function overview(ctx: CommandContext): Promise<OutboundMessage> {
   const me = ctx.requester.identity;
   const usable = ctx.commands.filter((spec) => ctx.access.allows(me, { command: spec.name, permission: spec.permission }));
-  const agents = (await ctx.jobs.listAgents()).filter((agent) => !agent.revokedAt && ctx.access.allows(me, { agent: agent.name })).map((agent) => agent.name);
+  const agents = (await ctx.jobs.listAgents()).filter((agent) => !agent.revokedAt && ctx.access.allows(me, { agent: agent.name, labels: agent.labels })).map((agent) => agent.name);
   const lines = ['<agent> <message…> — runs a job on an agent and replies here, e.g. "local uptime".'];
   agents.sort();
   // A large fleet would drown the help text; `agents` lists them all.

@@ -9,7 +9,9 @@ export async function findVisibleJob(ctx: CommandContext, raw: string): Promise<
   const id = raw.replace(/^#/, '').toLowerCase();
   const job = await ctx.jobs.get(id);
   const me = ctx.requester.identity;
-  if (!job || (job.requester.identity !== me && !ctx.access.allows(me, { agent: job.agent }))) {
+  // Rules may grant agents by label, so the check needs the agent's labels.
+  const labels = job && job.requester.identity !== me ? (await ctx.jobs.getAgent(job.agent))?.labels : undefined;
+  if (!job || (job.requester.identity !== me && !ctx.access.allows(me, { agent: job.agent, labels }))) {
     return { reply: { text: `I know no job ${id} that you may see. Say "jobs" to list recent ones.`, status: 'error' } };
   }
   return { job };

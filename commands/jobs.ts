@@ -22,7 +22,9 @@ export const jobsCommand: CommandSpec = {
       if (!decision.allowed) return { text: `Sorry, ${decision.reason}.`, status: 'refused' };
     }
     const found = await ctx.jobs.list({ agent, limit: agent === undefined ? SCANNED : SHOWN });
-    const visible = found.filter((job) => job.requester.identity === me || ctx.access.allows(me, { agent: job.agent })).slice(0, SHOWN);
+    // Rules may grant agents by label, so the filter needs every listed agent's labels.
+    const labels = new Map((await ctx.jobs.listAgents()).map((a) => [a.name, a.labels]));
+    const visible = found.filter((job) => job.requester.identity === me || ctx.access.allows(me, { agent: job.agent, labels: labels.get(job.agent) })).slice(0, SHOWN);
     if (visible.length === 0) return { text: agent ? `No jobs on ${agent} yet.` : 'No jobs yet.', status: 'info' };
     const title = agent ? `Recent jobs on ${agent}` : 'Recent jobs';
     return { text: [`${title}:`, ...visible.map((job) => jobLine(job, now))].join('\n'), status: 'info', title };

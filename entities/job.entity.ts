@@ -76,6 +76,10 @@ export class JobEntity {
   @Column('varchar', { name: 'idempotency_fingerprint', length: 128, nullable: true })
   idempotencyFingerprint: string | null;
 
+  /** Ed25519 signature of the job, made by the server at creation (see src/core/job-signature.ts); null for unsigned jobs. */
+  @Column('varchar', { length: 128, nullable: true })
+  signature: string | null;
+
   @Column('bigint', { name: 'created_at', transformer: epochMs })
   createdAt: number;
 

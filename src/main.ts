@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from './core/clock.js';
 import { systemClock } from './core/clock.js';
@@ -21,7 +22,16 @@ import { createHttpServer } from './http/create-http-server.js';
 import { registerAgentApi } from './http/agent-api.js';
 import { registerUserApi } from './http/user-api.js';
 import { registerHealthRoutes } from './http/health-routes.js';
+import { registerMetricsRoutes } from './http/metrics-routes.js';
+import { createSkadiMetrics, type SkadiMetrics } from './metrics/skadi-metrics.js';
+import { meteredAdapter } from './metrics/metered-adapter.js';
+import { createOutboxPublisher } from './watch/outbox-publisher.js';
+import { createAgentStatusPublisher } from './watch/agent-status-publisher.js';
+import { wireWatch } from './wire-watch.js';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
+import { createJobSigner, loadJobSigningKey } from './auth/job-signing-key.js';
+import { compileRedactions } from './core/redaction.js';
+import { withSubmitLimits } from './limits/submit-limits.js';
 import { wireChat, type ChatWiring } from './wire-chat.js';
 import { SKADI_VERSION } from './version.js';
 
@@ -34,6 +44,8 @@ export interface SkadiServer {
   bus: EventBus;
   tokens: TokenService;
   chat: ChatWiring;
+  /** This process's metrics (what `/metrics` shows). */
+  metrics: SkadiMetrics;
   /** Stops accepting, drains the embedded agent, closes connections. */
   close(): Promise<void>;
 }
@@ -47,7 +59,10 @@ export interface StartServerDeps {
 export async function startServer(config: Readonly<SkadiConfig>, deps: StartServerDeps): Promise<SkadiServer> {
   const { logger } = deps;
   const clock = deps.clock ?? systemClock;
-  const nodeId = config.node.id ?? `${hostname()}:${config.server.port}`;
+  // Port 0 is no identity (each run gets another port, and two processes on one host would share
+  // `host:0` — one Redis consumer, and each freeing the other's reply claims at start): the pid
+  // keeps them apart. A process that must resume after a restart sets node.id.
+  const nodeId = config.node.id ?? `${hostname()}:${config.server.port === 0 ? `pid${process.pid}` : config.server.port}`;
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch((err) => logger.warn({ err }, 'error while closing'));
@@ -67,7 +82,13 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
     const outboxClaimMs = 5000;
     const relay = createOutboxRelay({ claimMs: outboxClaimMs }, { outbox: stores.outbox, bus, clock, logger });
     closers.push(() => relay.stop());
+    const publish = createOutboxPublisher({ outbox: stores.outbox, relay, clock, claimMs: outboxClaimMs });
+    const metrics = createSkadiMetrics({ jobs: stores.jobs, agents: stores.agents, outbox: stores.outbox, clock, offlineAfterMs: config.agents.offlineAfterMs, version: SKADI_VERSION });
 
+    // Jobs are signed when created; agents verify against this key's public half (`skadi keys show`).
+    const signingKey = loadJobSigningKey({ signingKey: config.jobs.signingKey, dataDir: config.data.dir });
+    const signer = createJobSigner(signingKey.key);
+    logger.info({ publicKey: signer.publicKey, from: signingKey.from, ...(signingKey.path ? { path: signingKey.path } : {}) }, 'job signing key');
     const service = createJobService(
       {
         timeoutMs: config.jobs.timeoutMs,
@@ -76,9 +97,10 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
         pollWaitMaxMs: config.agents.pollWaitMaxMs,
         maxOutput: config.jobs.maxOutput,
         maxMessageLength: config.jobs.maxMessageLength,
+        maxConcurrentJobs: config.agents.maxConcurrentJobs,
         outboxClaimMs,
       },
-      { stores, notifier, relay, clock, logger },
+      { stores, notifier, relay, clock, logger, onAgentStatus: createAgentStatusPublisher({ publish, logger }), onDispatched: metrics.observeDispatch, signer, redactor: compileRedactions(config.jobs.redact) },
     );
     await service.start();
     closers.push(() => service.stop());
@@ -88,18 +110,29 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
 
     const tokens = createTokenService({}, { tokens: stores.tokens, clock });
     const app = createHttpServer({ bodyLimit: config.server.bodyLimit, logger });
-    closers.push(() => app.close());
+    // fastify.close() waits for requests in flight: held long-polls are answered first, or
+    // shutdown would last as long as the longest poll (up to pollWaitMax).
+    closers.push(async () => {
+      service.releasePolls();
+      await app.close();
+    });
 
-    const chat = await wireChat(config, { app, service, stores, bus, relay, clock, logger, nodeId, outboxClaimMs });
+    // Every way of creating jobs (chat, web, user API) goes through this one rate-limited submit.
+    const limited = withSubmitLimits(service, config.rateLimit);
+    const chat = await wireChat(config, { app, service: limited, stores, bus, relay, notifier, clock, logger, nodeId, outboxClaimMs, decorateAdapter: (adapter) => meteredAdapter(adapter, metrics.countReply) });
     closers.push(() => chat.stop());
+    const watch = wireWatch(config, { app, bus, stores, publish, tokens, service, adapters: chat.adapters, clock, logger, nodeId });
+    closers.push(() => watch.stop());
 
     registerAgentApi(app, { service, tokens });
-    registerUserApi(app, { service, tokens, audit: stores.audit, clock, offlineAfterMs: config.agents.offlineAfterMs, authorize: chat.authorizeApi });
+    registerUserApi(app, { service: limited, tokens, audit: stores.audit, clock, offlineAfterMs: config.agents.offlineAfterMs, authorize: chat.authorizeApi });
     registerHealthRoutes(app, { checks: { database: () => stores.ping(), bus: () => bus.ping() } });
+    registerMetricsRoutes(app, { registry: metrics.registry });
 
     // Consumers subscribe before the relay sweeps old events and before requests arrive: on the
     // in-process bus an event published to no subscriber would be marked relayed and lost.
     await chat.start();
+    await watch.start();
     relay.start();
     await app.listen({ host: config.server.host, port: config.server.port });
     const address = app.server.address();
@@ -110,12 +143,13 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
 
     let embedded: EmbeddedAgent | null = null;
     if (config.demoAgent.enabled) {
-      embedded = await startEmbeddedAgent({ name: config.demoAgent.name, server: localUrl, nodeId, version: SKADI_VERSION }, { stores, tokens, clock, logger, checkAgentName: chat.checkAgentName });
+      const journalPath = config.database.url === 'sqlite::memory:' ? null : join(config.data.dir, `embedded-agent-${config.demoAgent.name}.journal`);
+      embedded = await startEmbeddedAgent({ name: config.demoAgent.name, server: localUrl, nodeId, version: SKADI_VERSION, serverPublicKey: signer.publicKey, journalPath }, { stores, tokens, clock, logger, checkAgentName: chat.checkAgentName });
       closers.push(() => embedded!.stop());
     }
 
     logger.info({ url, database: config.database.url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@'), bus: redis ? 'redis' : 'in-process', nodeId }, 'skadi is running');
-    return { url, app, service, stores, bus, tokens, chat, close: closeAll };
+    return { url, app, service, stores, bus, tokens, chat, metrics, close: closeAll };
   } catch (err) {
     await closeAll();
     throw err;

@@ -13,7 +13,8 @@ export function ensureWebAdminToken(dataDir: string): string {
     if (token.length >= 12) return token;
   }
   mkdirSync(dataDir, { recursive: true });
-  const token = randomBytes(18).toString('base64url');
+  // Prefixed like the API tokens, so secret scanners recognise it in a paste or a commit.
+  const token = `skadi_web_${randomBytes(24).toString('base64url')}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return token;
 }

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { ChatAdapter } from './core/chat-adapter.js';
 import type { Clock } from './core/clock.js';
 import type { Logger } from './core/logger.js';
-import type { EventBus } from './core/event-bus.js';
+import type { EventBus, Notifier } from './core/event-bus.js';
+import type { PlatformDeps } from './core/platform.js';
 import type { OutboxEvent, Stores } from './core/stores.js';
 import { AdapterError } from './core/errors.js';
 import { randomId } from './core/ids.js';
@@ -14,6 +15,20 @@ import { assertAgentNameAllowed } from './core/command.js';
 import { authorize, createAccessControl, createCommandRegistry, createDispatcher, createReplyRouter, validateAccessConfig, type AccessConfig } from './chat/index.js';
 import { createWebAdapter } from '../adapters/web/web-adapter.js';
 import { ensureWebAdminToken } from './web-admin-token.js';
+import { createSlackPlatform, validateSlackConfig } from '../adapters/slack/slack-platform.js';
+import { createTeamsPlatform, validateTeamsConfig } from '../adapters/teams/teams-platform.js';
+import { createWechatPlatform, validateWechatConfig } from '../adapters/wechat/wechat-platform.js';
+import { createEmailPlatform, validateEmailConfig } from '../adapters/email/email-platform.js';
+
+type PlatformFactory = (raw: unknown, deps: PlatformDeps) => Promise<{ adapter: ChatAdapter; plugin?: FastifyPluginAsync }>;
+
+/** The chat platforms besides the web chat, by config section. A section that is absent (null) leaves the platform off in this process. */
+const PLATFORMS: ReadonlyArray<[key: 'slack' | 'teams' | 'wechat' | 'email', create: PlatformFactory]> = [
+  ['slack', (raw, deps) => createSlackPlatform(validateSlackConfig(raw), deps)],
+  ['teams', (raw, deps) => createTeamsPlatform(validateTeamsConfig(raw), deps)],
+  ['wechat', (raw, deps) => createWechatPlatform(validateWechatConfig(raw), deps)],
+  ['email', (raw, deps) => createEmailPlatform(validateEmailConfig(raw), deps)],
+];
 
 export interface ChatWiring {
   /** Access control for user-API identities; throws SKADI_FORBIDDEN. */
@@ -23,7 +38,8 @@ export interface ChatWiring {
   /** Adapters by platform, as started in this process. */
   adapters: ReadonlyMap<string, ChatAdapter>;
   /** Lines printed at start: where the web chat is and how to log in. */
-  banner(url?: string): string;
+  /** `revealToken`: include the generated admin token (only for a person at a terminal, never for logs). */
+  banner(url?: string, options?: { revealToken?: boolean }): string;
   /** Subscribes the reply router and starts the adapters. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -35,10 +51,13 @@ export interface ChatWiringDeps {
   stores: Stores;
   bus: EventBus;
   relay: { relayNow(events: OutboxEvent[]): void };
+  notifier: Notifier;
   clock: Clock;
   logger: Logger;
   nodeId: string;
   outboxClaimMs: number;
+  /** Wraps every adapter this process hosts (reply metrics), so all sends go through it. */
+  decorateAdapter?: (adapter: ChatAdapter) => ChatAdapter;
 }
 
 /**
@@ -52,8 +71,9 @@ export async function wireChat(config: Readonly<SkadiConfig>, deps: ChatWiringDe
   const { app, service, stores, clock, logger } = deps;
   const commands = createCommandRegistry(BUILTIN_COMMANDS);
   const accessConfig = config.access === null ? EMBEDDED_ACCESS : validateAccessConfig(config.access, { knownCommands: commands.accessVocabulary(), key: 'access' });
-  const access = createAccessControl(accessConfig, { audit: stores.audit, clock });
+  const access = createAccessControl(accessConfig, { audit: stores.audit, clock, agentLabels: async (name) => (await service.getAgent(name))?.labels ?? null });
   const adapters = new Map<string, ChatAdapter>();
+  const host = (adapter: ChatAdapter) => adapters.set(adapter.platform, deps.decorateAdapter ? deps.decorateAdapter(adapter) : adapter);
 
   let adminToken: string | null = null;
   if (config.web.enabled) {
@@ -62,9 +82,28 @@ export async function wireChat(config: Readonly<SkadiConfig>, deps: ChatWiringDe
       adminToken = ensureWebAdminToken(config.data.dir);
       users = [{ name: 'admin', tokenHash: createHash('sha256').update(adminToken).digest('hex') }];
     }
-    const web = createWebAdapter({ users, secureCookie: config.server.publicUrl?.startsWith('https:') ?? false }, { jobs: service, bus: deps.bus, clock, logger: logger.child({ platform: 'web' }) });
+    const web = createWebAdapter({ users, secureCookie: config.server.publicUrl?.startsWith('https:') ?? false, offlineAfterMs: config.agents.offlineAfterMs }, { jobs: service, bus: deps.bus, notifier: deps.notifier, clock, logger: logger.child({ platform: 'web' }) });
     await app.register(web.plugin);
-    adapters.set(web.adapter.platform, web.adapter);
+    host(web.adapter);
+  }
+
+  const platformDeps: PlatformDeps = {
+    jobs: service,
+    bus: deps.bus,
+    notifier: deps.notifier,
+    kv: stores.kv,
+    audit: stores.audit,
+    clock,
+    logger,
+    nodeId: deps.nodeId,
+    dataDir: config.data.dir,
+    publicUrl: config.server.publicUrl,
+  };
+  for (const [key, create] of PLATFORMS) {
+    if (config[key] === null || config[key] === undefined) continue;
+    const platform = await create(config[key], { ...platformDeps, logger: logger.child({ platform: key }) });
+    if (platform.plugin) await app.register(platform.plugin);
+    host(platform.adapter);
   }
 
   const dispatcher = createDispatcher(
@@ -92,7 +131,7 @@ export async function wireChat(config: Readonly<SkadiConfig>, deps: ChatWiringDe
   );
 
   const router = createReplyRouter(
-    { owner: `${deps.nodeId}/${randomBytes(4).toString('hex')}` },
+    { owner: `${deps.nodeId}/${randomBytes(4).toString('hex')}`, restartedOwnerPrefix: `${deps.nodeId}/` },
     { bus: deps.bus, jobs: service, replies: stores.replies, adapters, clock, logger: logger.child({ component: 'reply-router' }) },
   );
 
@@ -101,9 +140,10 @@ export async function wireChat(config: Readonly<SkadiConfig>, deps: ChatWiringDe
     adapters,
     authorizeApi: (identity, request) => authorize(access, identity, { ...request, ...(request.command ? commands.accessTarget(request.command) : {}) }),
     checkAgentName: (name) => assertAgentNameAllowed(name, commands.words()),
-    banner(url) {
+    banner(url, options = {}) {
       if (!config.web.enabled) return 'web chat is disabled (web.enabled: false)';
       const where = url ?? config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`;
+      if (adminToken && !options.revealToken) return `web chat: ${where}/  (user: admin; the token is in ${config.data.dir}/web-admin-token)`;
       return adminToken ? `web chat: ${where}/  (user: admin, token: ${adminToken} — kept in ${config.data.dir}/web-admin-token)` : `web chat: ${where}/  (log in with a user from web.users)`;
     },
     async start() {

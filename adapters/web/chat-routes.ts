@@ -53,7 +53,7 @@ export async function registerChatRoutes(app: FastifyInstance, ctx: WebContext):
     const inbound = normalizeWebMessage(body, session.user, ctx.clock.now());
     const key = inbound.thread.conversationId;
     const threadId = inbound.thread.threadId!;
-    // Shown to the user's other tabs (and on reload) before the bot answers, once per client id.
+    // Shown to the user's other tabs (on any server process, and on reload) before the bot answers, once per client id.
     const duplicate = ctx.hub.find(key, body.clientMessageId) !== undefined;
     if (!duplicate) {
       const echo: WebChatMessage = {
@@ -64,7 +64,7 @@ export async function registerChatRoutes(app: FastifyInstance, ctx: WebContext):
         text: body.text,
         at: inbound.receivedAt.toISOString(),
       };
-      ctx.hub.publish(key, echo);
+      await ctx.fanout.publish(key, echo);
     }
     // Called for retries too: the dispatcher's de-duplication is the one that spans processes.
     await sink(inbound);

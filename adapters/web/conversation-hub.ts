@@ -33,9 +33,8 @@ interface Conversation {
 }
 
 /**
- * Recent chat messages per conversation and the streams listening to them. Kept in this process
- * only: a browser connected to another server process does not see a reply sent here (see the
- * adapter's note). Only the latest version of each message is kept, ordered by its last change,
+ * Recent chat messages per conversation and the streams listening to them, in this process;
+ * ConversationFanout feeds it the messages other server processes send. Only the latest version of each message is kept, ordered by its last change,
  * so an edited status message costs one slot and a replay sends each message once.
  */
 export class ConversationHub {
@@ -69,6 +68,21 @@ export class ConversationHub {
     const event: HubEvent = { id: this.eventId(seq), event: previous ? 'message.edit' : 'message.new', json };
     for (const listener of conv.listeners) listener(event);
     return event;
+  }
+
+  /**
+   * Applies a message as another server process published it (see ConversationFanout). The same
+   * version delivered twice pushes nothing the second time, and the first version of a message
+   * arriving after an edit of it is dropped, so a browser never sees a message twice or go back
+   * to its acknowledgement. Returns the event pushed, or null.
+   */
+  merge(key: string, message: WebChatMessage): HubEvent | null {
+    const kept = this.conversations.get(key)?.entries.get(message.id);
+    if (kept) {
+      if (kept.message.editedAt !== undefined && message.editedAt === undefined) return null;
+      if (kept.json === JSON.stringify(message)) return null;
+    }
+    return this.publish(key, message);
   }
 
   /**

@@ -1,22 +1,18 @@
 import type { FastifyInstance } from 'fastify';
-import { agentsSchema, jobsSchema, liveSchema } from './schemas.js';
+import { parseSelector, selectorMatches } from '../../src/core/index.js';
+import { agentsSchema, liveSchema } from './schemas.js';
 import { SseStream } from './sse-stream.js';
-import { toAgentSummary, toJobSummary } from './summaries.js';
 import { requireSession, type WebContext } from './web-context.js';
 
-/** The side panel's data: agent and job lists, and their live stream. */
+/** The fleet: the agent list (optionally by selector) and the live stream of agents, jobs and charts. */
 export async function registerLiveRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
   app.get('/web/api/agents', { schema: agentsSchema }, async (request) => {
     requireSession(ctx, request);
-    const agents = await ctx.jobs.listAgents();
-    return { agents: agents.map(toAgentSummary).sort((a, b) => a.name.localeCompare(b.name)) };
-  });
-
-  app.get('/web/api/jobs', { schema: jobsSchema }, async (request) => {
-    requireSession(ctx, request);
-    const { limit } = request.query as { limit: number };
-    const jobs = await ctx.jobs.list({ limit });
-    return { jobs: jobs.map(toJobSummary) };
+    const { selector } = request.query as { selector?: string };
+    // Parsed first: a bad selector is a 400 with its position and a hint, whatever the fleet holds.
+    const parsed = selector === undefined ? null : parseSelector(selector);
+    const agents = await ctx.live.agentSummaries();
+    return { agents: parsed ? agents.filter((a) => selectorMatches(parsed, a)) : agents };
   });
 
   app.get('/web/api/live', { schema: liveSchema, exposeHeadRoute: false }, async (request, reply) => {

@@ -1,3 +1,4 @@
+import { JOB_STATES } from '../../src/core/index.js';
 import { WEB_ID_PATTERN, WEB_USER_PATTERN } from './normalize.js';
 
 /** JSON schemas of the web routes. Bodies allow no unknown keys; every error is `{code, message}`. */
@@ -11,6 +12,8 @@ const errorBody = {
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody, 413: errorBody, 429: errorBody, 500: errorBody, 503: errorBody } as const;
 
 const nullableString = { type: ['string', 'null'] } as const;
+
+const JOB_STATE_WORDS = JOB_STATES.join('|');
 
 export const loginSchema = {
   body: {
@@ -68,15 +71,18 @@ export const eventsSchema = {
 
 const agentSummary = {
   type: 'object',
-  required: ['name', 'status', 'lastSeenAt', 'version', 'host', 'labels', 'revoked'],
+  required: ['name', 'status', 'lastSeenAt', 'version', 'host', 'os', 'labels', 'revoked', 'running', 'queued'],
   properties: {
     name: { type: 'string' },
     status: { type: 'string' },
     lastSeenAt: nullableString,
     version: nullableString,
     host: nullableString,
+    os: nullableString,
     labels: { type: 'object', additionalProperties: { type: 'string' } },
     revoked: { type: 'boolean' },
+    running: { type: 'integer' },
+    queued: { type: 'integer' },
   },
 } as const;
 
@@ -93,11 +99,42 @@ const jobSummary = {
     message: { type: 'string' },
     exitCode: { type: ['integer', 'null'] },
     createdAt: { type: 'string' },
+    sentAt: nullableString,
+    finishedAt: nullableString,
     updatedAt: { type: 'string' },
   },
 } as const;
 
+const jobDetail = {
+  type: 'object',
+  required: [...jobSummary.required, 'platform', 'attempt', 'timeoutMs', 'parentId', 'runningAt', 'expiresAt', 'outputTruncated'],
+  properties: {
+    ...jobSummary.properties,
+    platform: nullableString,
+    attempt: { type: 'integer' },
+    timeoutMs: { type: 'integer' },
+    parentId: nullableString,
+    runningAt: nullableString,
+    expiresAt: { type: 'string' },
+    outputTruncated: { type: 'boolean' },
+  },
+} as const;
+
+/** Job ids are short random words; anything else cannot name a job. */
+const jobIdParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+} as const;
+
 export const agentsSchema = {
+  querystring: {
+    type: 'object',
+    additionalProperties: false,
+    // A selector as the CLI and chat take it (role=web,region=eu; web-*; !canary).
+    properties: { selector: { type: 'string', minLength: 1, maxLength: 1000 } },
+  },
   response: { 200: { type: 'object', required: ['agents'], properties: { agents: { type: 'array', items: agentSummary } } }, ...errors },
 } as const;
 
@@ -105,9 +142,33 @@ export const jobsSchema = {
   querystring: {
     type: 'object',
     additionalProperties: false,
-    properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
+    properties: {
+      limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+      /** Comma-separated states. */
+      state: { type: 'string', pattern: `^(${JOB_STATE_WORDS})(,(${JOB_STATE_WORDS}))*$` },
+      /** An agent name or a selector over the agents. */
+      agent: { type: 'string', minLength: 1, maxLength: 1000 },
+      /** Requester identity, e.g. web:alice or api:ci. */
+      requester: { type: 'string', minLength: 1, maxLength: 200 },
+      /** Paging: jobs created before this ISO time (the `next` of the previous page). */
+      before: { type: 'string', minLength: 1, maxLength: 40 },
+    },
   },
-  response: { 200: { type: 'object', required: ['jobs'], properties: { jobs: { type: 'array', items: jobSummary } } }, ...errors },
+  response: {
+    200: { type: 'object', required: ['jobs', 'next'], properties: { jobs: { type: 'array', items: jobSummary }, next: nullableString } },
+    ...errors,
+  },
+} as const;
+
+export const jobSchema = {
+  params: jobIdParams,
+  response: { 200: { type: 'object', required: ['job', 'output'], properties: { job: jobDetail, output: { type: 'string' } } }, ...errors },
+} as const;
+
+export const jobEventsSchema = {
+  params: jobIdParams,
+  querystring: { type: 'object', additionalProperties: false, properties: {} },
+  response: errors,
 } as const;
 
 export const liveSchema = {

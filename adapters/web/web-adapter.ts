@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { ConfigError, type ChatAdapter, type Clock, type EventBus, type JobsApi, type Logger } from '../../src/core/index.js';
+import { ConfigError, type ChatAdapter, type Clock, type EventBus, type JobsApi, type Logger, type Notifier } from '../../src/core/index.js';
 import { registerChatRoutes } from './chat-routes.js';
+import { ConversationFanout } from './conversation-fanout.js';
 import { ConversationHub } from './conversation-hub.js';
 import { webErrorHandler } from './error-reply.js';
+import { JobOutputFeed } from './job-output-feed.js';
+import { registerJobRoutes } from './job-routes.js';
 import { LiveFeed } from './live-feed.js';
 import { WEB_PLATFORM, WEB_USER_PATTERN } from './normalize.js';
 import { registerLiveRoutes } from './live-routes.js';
@@ -28,6 +31,15 @@ export interface WebAdapterOptions {
   retryMs?: number;
   /** How often the agent list is re-read while a browser watches (default 5 s). */
   agentPollMs?: number;
+  /**
+   * The server's offline threshold (`agents.offlineAfter`, default 3 min): an agent whose last
+   * check-in is older shows offline, as in the user API, even before the server's timer marks it.
+   */
+  offlineAfterMs?: number;
+  /** How often a job page's running job is re-read for new output (default 1 s). */
+  outputPollMs?: number;
+  /** Job rows read at most when the dashboard's charts start (default 5000). */
+  statsSeedMax?: number;
   /** Jobs in the live panel (default 50). */
   jobsLimit?: number;
   /** Messages kept per conversation for replay (default 200). */
@@ -47,6 +59,11 @@ export interface WebAdapterDeps {
   jobs: JobsApi;
   /** For live job status in the side panel; without it the job list is polled. */
   bus?: EventBus;
+  /**
+   * Shares chat messages with the other server processes (Redis pub/sub with several), so a
+   * browser gets a reply whichever process sent it. Without it, replies reach this process's browsers only.
+   */
+  notifier?: Notifier;
   clock: Clock;
   logger: Logger;
 }
@@ -59,10 +76,9 @@ export interface WebAdapter {
 
 /**
  * The web chat: a ChatAdapter whose "platform" is Skadi's own page, and the fastify plugin that
- * serves the page, the login and the event streams. Messages and sessions live in this process:
- * behind a load balancer, route a browser to one process (sticky sessions) — a reply sent by
- * another process (whose reply router picked up the job) reaches browsers connected to that
- * process only.
+ * serves the page (chat and dashboard), the login and the event streams. Chat messages reach every process's
+ * browsers through the notifier (best effort, see ConversationFanout). Sessions live in this
+ * process: behind a load balancer, route a browser to one process (sticky sessions).
  */
 export function createWebAdapter(options: WebAdapterOptions, deps: WebAdapterDeps): WebAdapter {
   checkUsers(options.users);
@@ -76,14 +92,21 @@ export function createWebAdapter(options: WebAdapterOptions, deps: WebAdapterDep
     maxStreams: options.maxStreams ?? 1000,
     maxStreamsPerUser: options.maxStreamsPerUser ?? 20,
   });
-  const live = new LiveFeed({ jobs: deps.jobs, bus: deps.bus, logger }, { pollMs: options.agentPollMs ?? 5000, jobsLimit: options.jobsLimit ?? 50 });
+  const live = new LiveFeed(
+    { jobs: deps.jobs, bus: deps.bus, clock: deps.clock, logger },
+    { pollMs: options.agentPollMs ?? 5000, jobsLimit: options.jobsLimit ?? 50, offlineAfterMs: options.offlineAfterMs ?? 3 * 60_000, statsSeedMax: options.statsSeedMax ?? 5000 },
+  );
+  const outputs = new JobOutputFeed({ jobs: deps.jobs, logger }, { pollMs: options.outputPollMs ?? 1000 });
   const botName = options.botName ?? 'skadi';
-  const adapter = new WebChatAdapter({ maxTextLength, botName }, { hub, clock: deps.clock, closeStreams: () => streams.closeAll() });
+  const fanout = new ConversationFanout({ hub, notifier: deps.notifier, logger });
+  const adapter = new WebChatAdapter({ maxTextLength, botName }, { hub, fanout, clock: deps.clock, closeStreams: () => streams.closeAll() });
 
   const ctx: WebContext = {
     sessions,
     hub,
+    fanout,
     live,
+    outputs,
     streams,
     jobs: deps.jobs,
     clock: deps.clock,
@@ -97,10 +120,14 @@ export function createWebAdapter(options: WebAdapterOptions, deps: WebAdapterDep
     app.setErrorHandler(webErrorHandler(logger));
     // Open streams would keep fastify.close() waiting forever: end them first.
     app.addHook('preClose', async () => streams.closeAll());
-    app.addHook('onClose', async () => live.close());
+    app.addHook('onClose', async () => {
+      outputs.close();
+      await live.close();
+    });
     await registerPageRoutes(app, files);
     await registerChatRoutes(app, ctx);
     await registerLiveRoutes(app, ctx);
+    await registerJobRoutes(app, ctx);
   };
 
   return { adapter, plugin };

@@ -9,6 +9,7 @@ import {
   type SentMessage,
   type ThreadRef,
 } from '../../src/core/index.js';
+import type { ConversationFanout } from './conversation-fanout.js';
 import type { ConversationHub } from './conversation-hub.js';
 import { parseConversationKey, WEB_PLATFORM } from './normalize.js';
 import { renderWebMessage } from './render.js';
@@ -16,6 +17,8 @@ import type { WebChatMessage } from './wire-types.js';
 
 export interface WebChatAdapterDeps {
   hub: ConversationHub;
+  /** Where messages go: this process's hub and, through it, the other processes'. */
+  fanout: ConversationFanout;
   clock: Clock;
   /** Ends the open event streams (on stop). */
   closeStreams(): void;
@@ -23,7 +26,8 @@ export interface WebChatAdapterDeps {
 
 /**
  * The ChatAdapter side of the web chat: send and edit publish to the conversation's event
- * streams (and its replay buffer); the sink is what the plugin's POST route hands messages to.
+ * streams (and its replay buffer) in every server process; the sink is what the plugin's POST
+ * route hands messages to.
  */
 export class WebChatAdapter implements ChatAdapter {
   readonly platform = WEB_PLATFORM;
@@ -40,27 +44,29 @@ export class WebChatAdapter implements ChatAdapter {
   }
 
   async start(sink: MessageSink): Promise<void> {
+    await this.deps.fanout.start();
     this.currentSink = sink;
   }
 
   async stop(): Promise<void> {
     this.currentSink = null;
     this.deps.closeStreams();
+    await this.deps.fanout.stop();
   }
 
   async send(thread: ThreadRef, message: OutboundMessage): Promise<SentMessage> {
     // A dot cannot occur in client ids, so the bot's ids never collide with the user's.
     const messageId = `bot.${randomId(12)}`;
-    this.publish(thread, messageId, message, false);
+    await this.publish(thread, messageId, message, false);
     return { messageId };
   }
 
   /** Replaces the message for every browser; one kept in neither history nor page shows up as new. */
   async edit(thread: ThreadRef, messageId: string, message: OutboundMessage): Promise<void> {
-    this.publish(thread, messageId, message, true);
+    await this.publish(thread, messageId, message, true);
   }
 
-  private publish(thread: ThreadRef, messageId: string, message: OutboundMessage, edit: boolean): void {
+  private async publish(thread: ThreadRef, messageId: string, message: OutboundMessage, edit: boolean): Promise<void> {
     if (thread.platform !== WEB_PLATFORM) throw new AdapterError(WEB_PLATFORM, `cannot send to a ${thread.platform} thread`);
     const conv = parseConversationKey(thread.conversationId);
     if (!conv) throw new AdapterError(WEB_PLATFORM, `not a web conversation: ${thread.conversationId}`);
@@ -75,6 +81,6 @@ export class WebChatAdapter implements ChatAdapter {
       at: previous?.at ?? now,
     };
     if (edit) out.editedAt = now;
-    this.deps.hub.publish(thread.conversationId, out);
+    await this.deps.fanout.publish(thread.conversationId, out);
   }
 }

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { SkadiError, type Clock, type JobsApi, type Logger, type MessageSink } from '../../src/core/index.js';
+import type { ConversationFanout } from './conversation-fanout.js';
 import type { ConversationHub } from './conversation-hub.js';
+import type { JobOutputFeed } from './job-output-feed.js';
 import type { LiveFeed } from './live-feed.js';
 import { readCookie, SESSION_COOKIE, type Session, type SessionStore } from './sessions.js';
 import type { StreamRegistry } from './stream-registry.js';
@@ -9,7 +11,11 @@ import type { StreamRegistry } from './stream-registry.js';
 export interface WebContext {
   sessions: SessionStore;
   hub: ConversationHub;
+  /** Publishes to the hub here and in the other server processes. */
+  fanout: ConversationFanout;
   live: LiveFeed;
+  /** The job pages' output streams. */
+  outputs: JobOutputFeed;
   streams: StreamRegistry;
   jobs: JobsApi;
   clock: Clock;

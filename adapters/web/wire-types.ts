@@ -36,15 +36,21 @@ export interface WebChatMessage {
 
 export type WebChatEventName = 'message.new' | 'message.edit';
 
-/** Agent row of the live side panel. */
+/** Agent row of the live side panel and the dashboard's fleet. */
 export interface WebAgentSummary {
   name: string;
+  /** `online` only while the last check-in is within the server's offline threshold (as the user API says). */
   status: AgentStatus;
   lastSeenAt: string | null;
   version: string | null;
   host: string | null;
+  os: string | null;
   labels: Record<string, string>;
   revoked: boolean;
+  /** Jobs handed to the agent or running on it. */
+  running: number;
+  /** Jobs waiting for it. */
+  queued: number;
 }
 
 /** Job row of the live side panel. */
@@ -59,5 +65,59 @@ export interface WebJobSummary {
   message: string;
   exitCode: number | null;
   createdAt: string;
+  /** When the agent was handed the job (dispatch latency is sentAt - createdAt). */
+  sentAt: string | null;
+  finishedAt: string | null;
   updatedAt: string;
+}
+
+/** A job as its page shows it: the whole message and every timestamp; the output comes separately. */
+export interface WebJobDetail extends WebJobSummary {
+  /** The whole message (the summary's is shortened). */
+  message: string;
+  platform: string | null;
+  attempt: number;
+  timeoutMs: number;
+  parentId: string | null;
+  runningAt: string | null;
+  expiresAt: string;
+  /** The server dropped output beyond its cap. */
+  outputTruncated: boolean;
+}
+
+/**
+ * Output of a job page's stream (`output` event): `text` goes at character `offset` of what the
+ * page has; `reset` means it replaces everything (the stored output changed other than by growing).
+ */
+export interface WebOutputChunk {
+  offset: number;
+  text: string;
+  reset?: true;
+}
+
+/** The final states the jobs-per-minute chart stacks. */
+export const FINAL_STATES = ['succeeded', 'failed', 'expired', 'cancelled'] as const;
+export type FinalState = (typeof FINAL_STATES)[number];
+
+/** Dispatch latency (sentAt - createdAt) of the jobs handed out in one period, in milliseconds. */
+export interface WebLatency {
+  count: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/** The dashboard's charts (live `stats` event): the last hour, one bucket per minute, oldest first. */
+export interface WebStats {
+  /** ISO start of the first bucket; bucket i starts `i * bucketMs` later. */
+  from: string;
+  bucketMs: number;
+  /** Jobs that finished in each minute, by final state. */
+  finished: Array<Record<FinalState, number>>;
+  /** Dispatch latency of the jobs handed to an agent in each minute; null for a minute without any. */
+  latency: Array<WebLatency | null>;
+  /** Over the whole hour. */
+  totals: Record<FinalState, number> & { latency: WebLatency | null };
+  /** More jobs fell in the hour than the dashboard read when it started; the charts miss some. */
+  partial: boolean;
 }

@@ -1,6 +1,8 @@
 import type { MigrationInterface } from 'typeorm';
 import { InitialSchemaMysql1763770000000 } from './mysql/1763770000000-initial-schema.js';
 import { InitialSchemaSqlite1763770000000 } from './sqlite/1763770000000-initial-schema.js';
+import { JobSignatureMysql1764000000000 } from './mysql/1764000000000-job-signature.js';
+import { JobSignatureSqlite1764000000000 } from './sqlite/1764000000000-job-signature.js';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -9,7 +11,7 @@ type MigrationClass = new () => MigrationInterface;
 // test checks that each list yields exactly the entities' schema.
 
 /** Schema migrations for SQLite, oldest first. */
-export const SQLITE_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaSqlite1763770000000];
+export const SQLITE_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaSqlite1763770000000, JobSignatureSqlite1764000000000];
 
 /** Schema migrations for MySQL/MariaDB (InnoDB, utf8mb4), oldest first. */
-export const MYSQL_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaMysql1763770000000];
+export const MYSQL_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaMysql1763770000000, JobSignatureMysql1764000000000];

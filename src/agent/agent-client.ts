@@ -32,6 +32,9 @@ export interface AgentClientOptions {
   requestTimeoutMs?: number;
 }
 
+/** Tries of one request on kept-alive sockets found closed, before the failure is reported. */
+const MAX_STALE_RETRIES = 3;
+
 /** Guards against a misbehaving server: protocol answers are small. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
@@ -56,6 +59,8 @@ function toAssignment(value: unknown): JobAssignment {
     expiresAt: typeof value.expiresAt === 'string' ? value.expiresAt : '',
     timeoutMs: typeof value.timeoutMs === 'number' ? value.timeoutMs : 0,
     ackDeadline: typeof value.ackDeadline === 'string' ? value.ackDeadline : '',
+    ...(typeof value.issuedAt === 'string' ? { issuedAt: value.issuedAt } : {}),
+    ...(typeof value.signature === 'string' ? { signature: value.signature } : {}),
   };
 }
 
@@ -64,7 +69,11 @@ function toPollResponse(body: unknown): PollResponse {
   const jobs = body.jobs ?? [];
   const cancels = body.cancels ?? [];
   if (!Array.isArray(jobs) || !Array.isArray(cancels)) throw new ProtocolError('malformed poll response: jobs and cancels must be lists');
-  return { jobs: jobs.map(toAssignment), cancels: cancels.filter((id): id is string => typeof id === 'string') };
+  return {
+    ...(typeof body.agent === 'string' ? { agent: body.agent } : {}),
+    jobs: jobs.map(toAssignment),
+    cancels: cancels.filter((id): id is string => typeof id === 'string'),
+  };
 }
 
 function retryAfter(header: string | undefined): number | undefined {
@@ -132,10 +141,14 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     });
 
   const call = async (path: string, body: unknown, timeoutMs: number, signal?: AbortSignal): Promise<unknown> => {
-    const first = await once(path, body, timeoutMs, signal);
-    if (!first.stale) return first.value;
-    const second = await once(path, body, timeoutMs, signal);
-    return second.value;
+    for (let stale = 1; ; stale++) {
+      const answer = await once(path, body, timeoutMs, signal);
+      if (!answer.stale) return answer.value;
+      // The pool may hold several sockets the server (or a proxy) closed: a few more tries, then it
+      // is a network failure like any other. Never report a request that got no answer as done —
+      // an ack taken for accepted would run a job the server still hands out again.
+      if (stale >= MAX_STALE_RETRIES) throw Object.assign(new Error(`connection reset on ${path} (kept-alive connections closed by the other side)`), { code: 'ECONNRESET' });
+    }
   };
 
   const jobPath = (jobId: string, action: string): string => `/jobs/${encodeURIComponent(jobId)}/${action}`;

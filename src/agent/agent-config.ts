@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../core/errors.js';
+import { AGENT_NAME_PATTERN } from '../core/agent.js';
+import { parseVerifyKey, publicKeyBase64 } from '../core/job-signature.js';
+import { compileRedactions, type RedactionRule } from '../core/redaction.js';
 import { parseDuration, parseSize } from './units.js';
 
 /**
@@ -9,6 +12,11 @@ import { parseDuration, parseSize } from './units.js';
  * source of what the agent may run; nothing the server sends can widen it.
  *
  * ```yaml
+ * name: web-1               # this agent's name (as in `skadi agent add web-1`); required with serverPublicKey
+ * serverPublicKey: "MCowBQ…="   # the server's job-signing key (`skadi keys show`); a list during a key rotation
+ * # allowUnsignedJobs: true # instead of serverPublicKey: run unsigned jobs (not recommended)
+ * journal: /var/lib/skadi-agent/jobs.journal   # ids of jobs already run (default: next to this file)
+ * redact: [hunter2, { regex: "AKIA[0-9A-Z]{16}" }]   # replaced by [redacted] in the output sent
  * concurrency: 4            # jobs run at once (1-256, default 4)
  * labels: { role: web, region: eu }   # reported on every check-in (default none)
  * allowShell: false         # `sh <command>` runs via /bin/sh -c only when this is exactly true
@@ -32,6 +40,15 @@ import { parseDuration, parseSize } from './units.js';
  * into a silently ignored limit.
  */
 export interface AgentConfig {
+  /** This agent's own name, pinned locally: signed jobs for another name are refused. */
+  readonly name: string | null;
+  /** The server's job-signing public keys (base64 of the raw 32 bytes), normalised. */
+  readonly serverPublicKeys: readonly string[];
+  readonly allowUnsignedJobs: boolean;
+  /** Journal file as written (relative paths are relative to the config file); null: the default. */
+  readonly journal: string | null;
+  /** Secrets to replace by `[redacted]` in the output before it is sent. */
+  readonly redact: readonly RedactionRule[];
   readonly concurrency: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly allowShell: boolean;
@@ -55,7 +72,7 @@ export interface HandlerConfig {
 /** The argv element that expands to the job's arguments. */
 export const ARGS_PLACEHOLDER = '{args}';
 
-const TOP_KEYS = ['concurrency', 'labels', 'allowShell', 'defaults', 'handlers'];
+const TOP_KEYS = ['name', 'serverPublicKey', 'allowUnsignedJobs', 'journal', 'redact', 'concurrency', 'labels', 'allowShell', 'defaults', 'handlers'];
 const DEFAULTS_KEYS = ['timeout', 'outputCap'];
 const HANDLER_KEYS = ['argv', 'timeout', 'outputCap', 'cwd', 'env', 'allowArgs'];
 const HANDLER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -158,6 +175,33 @@ function parseHandler(value: unknown, key: string, defaults: AgentConfig['defaul
   });
 }
 
+function parsePublicKeys(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) fail('serverPublicKey', 'a public key (base64, as `skadi keys show` prints it, or a PEM), or a list of them', value);
+  return list.map((v, i) => {
+    const key = Array.isArray(value) ? `serverPublicKey[${i}]` : 'serverPublicKey';
+    if (typeof v !== 'string' || v.trim() === '') fail(key, 'a public key (base64, as `skadi keys show` prints it, or a PEM)', v);
+    try {
+      return publicKeyBase64(parseVerifyKey(v));
+    } catch (err) {
+      throw new ConfigError(key, (err as Error).message);
+    }
+  });
+}
+
+function parseRedact(value: unknown): RedactionRule[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) fail('redact', 'a list of secrets: strings, or {regex: "…", flags?: "i"}', value);
+  const rules = value.map((v) => (typeof v === 'number' ? String(v) : v) as RedactionRule);
+  try {
+    compileRedactions(rules);
+  } catch (err) {
+    throw new ConfigError(`redact${(err as Error).message.split(':')[0]}`, (err as Error).message.replace(/^\[\d+\][^:]*: /, ''));
+  }
+  return rules;
+}
+
 /**
  * Validates an already parsed config object (from YAML or code), applies defaults and
  * returns it frozen. Throws ConfigError naming the first bad key and what was expected.
@@ -191,7 +235,17 @@ export function validateAgentConfig(value: unknown, source = 'agent config'): Ag
     throw new ConfigError('handlers', 'at least one handler is required (or allowShell: true), otherwise the agent can run nothing');
   }
 
+  if (raw.name !== undefined && (typeof raw.name !== 'string' || !AGENT_NAME_PATTERN.test(raw.name))) fail('name', 'an agent name (1-63 characters of a-z, 0-9, - and _)', raw.name);
+  const allowUnsignedJobs = raw.allowUnsignedJobs ?? false;
+  if (typeof allowUnsignedJobs !== 'boolean') fail('allowUnsignedJobs', 'true or false', allowUnsignedJobs);
+  if (raw.journal !== undefined && (typeof raw.journal !== 'string' || raw.journal === '')) fail('journal', 'a file path', raw.journal);
+
   return Object.freeze({
+    name: (raw.name as string | undefined) ?? null,
+    serverPublicKeys: Object.freeze(parsePublicKeys(raw.serverPublicKey)),
+    allowUnsignedJobs,
+    journal: (raw.journal as string | undefined) ?? null,
+    redact: Object.freeze(parseRedact(raw.redact)),
     concurrency,
     labels: Object.freeze(raw.labels === undefined ? {} : stringMap(raw.labels, 'labels', LABEL_KEY, 'a label name (letters, digits, _ . / -)')),
     allowShell,

@@ -4,10 +4,15 @@ import type { Logger } from '../core/logger.js';
 import { classifyFailure, AgentApiError } from './agent-api-error.js';
 import { createAgentClient, type AgentClient } from './agent-client.js';
 import type { AgentConfig } from './agent-config.js';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, within, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../core/backoff.js';
 import type { SpawnFn } from './job-runner.js';
+import { sleep, within } from './sleep.js';
 import { startJobSession, type JobSession } from './job-session.js';
+import type { JobGuard } from './job-guard.js';
 import type { RetryPolicy } from './with-retry.js';
+
+/** A fleet of agents that lost the server at once spreads its reconnects over the whole window. */
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 500, capMs: 30_000, jitter: 'full' };
 
 export interface AgentDaemonOptions {
   /** Base URL of the Skadi server. */
@@ -15,7 +20,9 @@ export interface AgentDaemonOptions {
   /** This agent's token (`skadi agent add` printed it). */
   token: string;
   config: AgentConfig;
-  /** For logs only: the server knows the agent by its token. */
+  /** Admits or refuses each assignment before anything runs (signature, name, expiry, journal). */
+  guard: JobGuard;
+  /** For logs only: the server knows the agent by its token (the guard holds the pinned name). */
   name?: string;
   /** Reported on every check-in. */
   version: string;
@@ -24,7 +31,8 @@ export interface AgentDaemonOptions {
   /** On 401/403: keep retrying every `authRetryMs` (default, e.g. embedded), or stop and reject `done()` (CLI). */
   onUnauthorized?: 'retry' | 'exit';
   authRetryMs?: number;
-  backoff?: Partial<BackoffPolicy>;
+  /** Reconnect backoff, full jitter (default 500 ms doubling up to 30 s). */
+  backoff?: Partial<Pick<BackoffPolicy, 'baseMs' | 'capMs'>>;
   /** Between SIGTERM and SIGKILL when a job is killed (default 5 s). */
   killGraceMs?: number;
   /** After stop() killed the jobs, how long to keep trying to report them (default 10 s). */
@@ -62,6 +70,8 @@ const MAX_JOBS_PER_POLL = 100;
  */
 export function createAgentDaemon(options: AgentDaemonOptions, deps: AgentDaemonDeps): AgentDaemon {
   const logger = deps.logger.child({ component: 'agent', ...(options.name ? { agent: options.name } : {}) });
+  /** Lines about jobs carry the agent's name: from the options, or as the server tells it in a poll answer. */
+  let jobLogger = logger;
   const ownClient = deps.client === undefined;
   const client = deps.client ?? createAgentClient({ server: options.server, token: options.token, userAgent: `skadi-agent/${options.version}` });
   const { config } = options;
@@ -93,11 +103,11 @@ export function createAgentDaemon(options: AgentDaemonOptions, deps: AgentDaemon
   const launch = (job: PollResponse['jobs'][number]): void => {
     if (sessions.has(job.id) || sessions.size >= config.concurrency) {
       // More than we asked for, or a duplicate: not acked, so the server hands it out again.
-      logger.warn({ job: job.id }, 'ignoring an assignment beyond capacity or already running');
+      jobLogger.warn({ jobId: job.id }, 'ignoring an assignment beyond capacity or already running');
       return;
     }
     const session = startJobSession(job, {
-      client, config, logger, retry, giveUp: giveUp.signal, killGraceMs: options.killGraceMs ?? 5_000, spawn: deps.spawn,
+      client, config, guard: options.guard, logger: jobLogger, retry, giveUp: giveUp.signal, killGraceMs: options.killGraceMs ?? 5_000, spawn: deps.spawn,
       onAcked: (id) => {
         acked.add(id);
         wake('acked');
@@ -111,9 +121,15 @@ export function createAgentDaemon(options: AgentDaemonOptions, deps: AgentDaemon
     });
   };
 
+  let nameChecked = false;
   const handle = (res: PollResponse): void => {
+    if (res.agent && !options.name && jobLogger === logger) jobLogger = logger.child({ agent: res.agent });
+    if (res.agent && !nameChecked && options.guard.name && res.agent !== options.guard.name) {
+      nameChecked = true;
+      logger.error({ pinned: options.guard.name, server: res.agent }, 'the server knows this token as another agent than the name in this agent\'s config: every signed job will be refused. Fix `name:` or the token.');
+    }
     for (const id of res.cancels) {
-      logger.info({ job: id }, 'job cancelled by the server');
+      jobLogger.info({ jobId: id }, 'job cancelled by the server');
       sessions.get(id)?.cancel('cancelled');
     }
     for (const job of res.jobs) launch(job);
@@ -180,7 +196,7 @@ export function createAgentDaemon(options: AgentDaemonOptions, deps: AgentDaemon
       const all = (): Promise<unknown> => Promise.all([...sessions.values()].map((s) => s.done));
       await within(all(), drainMs);
       if (sessions.size > 0) {
-        logger.warn({ jobs: [...sessions.keys()] }, 'stopping: killing jobs still running');
+        jobLogger.warn({ jobIds: [...sessions.keys()] }, 'stopping: killing jobs still running');
         for (const s of sessions.values()) s.cancel('cancelled: the agent is shutting down');
         await within(all(), (options.killGraceMs ?? 5_000) + (options.reportGraceMs ?? 10_000));
       }
@@ -197,7 +213,8 @@ export function createAgentDaemon(options: AgentDaemonOptions, deps: AgentDaemon
   return {
     async start() {
       if (loop || stopped) return;
-      logger.info({ server: options.server, concurrency: config.concurrency, handlers: Object.keys(config.handlers), allowShell: config.allowShell }, 'agent starting');
+      logger.info({ server: options.server, concurrency: config.concurrency, handlers: Object.keys(config.handlers), allowShell: config.allowShell, signedJobsOnly: options.guard.signed }, 'agent starting');
+      if (!options.guard.signed) logger.warn('allowUnsignedJobs is true: jobs are run without checking that the server created them; pin serverPublicKey (`skadi keys show`) instead');
       loop = pollLoop().catch((err: unknown) => {
         // A bug, not a server problem: stop cleanly rather than leave jobs unreported.
         logger.error({ err: (err as Error)?.stack ?? String(err) }, 'agent poll loop crashed; stopping');

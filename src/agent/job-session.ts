@@ -6,6 +6,8 @@ import type { AgentConfig } from './agent-config.js';
 import { runJob, type JobSpec, type SpawnFn } from './job-runner.js';
 import { createOutputSender, type OutputSender } from './output-sender.js';
 import { parseJobMessage } from './parse-job-message.js';
+import type { JobGuard } from './job-guard.js';
+import { compileRedactions, createStreamRedactor, redactionHoldback } from '../core/redaction.js';
 import { withRetry, type RetryContext, type RetryPolicy } from './with-retry.js';
 
 export interface JobSessionContext {
@@ -17,6 +19,8 @@ export interface JobSessionContext {
   giveUp: AbortSignal;
   killGraceMs: number;
   spawn?: SpawnFn;
+  /** Signature, name, expiry and replay checks: nothing is spawned unless it admits the job. */
+  guard: JobGuard;
   /** The server accepted the ack: the job is running and belongs in the poll's `running`. */
   onAcked(jobId: string): void;
 }
@@ -45,7 +49,7 @@ function jobSpec(job: JobAssignment, spec: JobSpec): JobSpec {
  * (a 409 there means another delivery owns it), and only what the agent's own config allows.
  */
 export function startJobSession(job: JobAssignment, ctx: JobSessionContext): JobSession {
-  const logger = ctx.logger.child({ job: job.id });
+  const logger = ctx.logger.child({ jobId: job.id });
   const kill = new AbortController();
   const retry: RetryContext = { ...ctx.retry, logger, signal: ctx.giveUp };
 
@@ -79,7 +83,13 @@ export function startJobSession(job: JobAssignment, ctx: JobSessionContext): Job
         kill.abort('the server no longer accepts this job');
       },
     });
-    const outcome = await runJob(jobSpec(job, spec), { onOutput: (chunk) => sender.push(chunk), signal: kill.signal, killGraceMs: ctx.killGraceMs }, { spawn: ctx.spawn });
+    // The agent's own `redact:` secrets never leave the machine; held-back tails catch a secret split across reads.
+    const redactor = createStreamRedactor(compileRedactions(ctx.config.redact), redactionHoldback(ctx.config.redact));
+    const emit = (text: string): void => {
+      if (text) sender.push(text);
+    };
+    const outcome = await runJob(jobSpec(job, spec), { onOutput: (chunk) => emit(redactor.push(chunk)), signal: kill.signal, killGraceMs: ctx.killGraceMs }, { spawn: ctx.spawn });
+    emit(redactor.flush());
     await sender.drain();
     if (sender.gone) return;
     await report({ lease: job.lease, exitCode: outcome.exitCode, chunks: sender.count, ...(outcome.error === undefined ? {} : { error: outcome.error }) }, sender);
@@ -94,6 +104,12 @@ export function startJobSession(job: JobAssignment, ctx: JobSessionContext): Job
     ctx.onAcked(job.id);
     if (kill.signal.aborted) {
       await report({ lease: job.lease, exitCode: -1, chunks: 0, error: String(kill.signal.reason) });
+      return;
+    }
+    const admitted = await ctx.guard.admit(job);
+    if (!admitted.ok) {
+      logger.warn({ error: admitted.reason, requester: job.requester }, 'job refused by the agent\'s checks; not running it');
+      await report({ lease: job.lease, exitCode: -1, chunks: 0, error: admitted.reason });
       return;
     }
     const parsed = parseJobMessage(job.message, ctx.config);

@@ -1,6 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import { AgentApiError, classifyFailure } from './agent-api-error.js';
-import { backoffDelay, sleep, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../core/backoff.js';
+import { sleep } from './sleep.js';
 
 export interface RetryPolicy {
   backoff: BackoffPolicy;

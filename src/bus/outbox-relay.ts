@@ -1,5 +1,5 @@
 import type { Clock, EventBus, Logger, OutboxEvent, OutboxStore } from '../core/index.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../core/index.js';
 import { OutageLog } from './outage-log.js';
 
 export interface OutboxRelayOptions {
@@ -47,6 +47,9 @@ export function createOutboxRelay(options: OutboxRelayOptions, deps: OutboxRelay
   const batch = options.batch ?? 200;
   const sweepIntervalMs = options.sweepIntervalMs ?? 1000;
   const maxBackoffMs = options.maxBackoffMs ?? 30_000;
+  // Equal jitter keeps a floor under every wait: a failing sweep never becomes a busy loop.
+  const markBackoff: BackoffPolicy = { baseMs: 100, capMs: maxBackoffMs, jitter: 'equal' };
+  const sweepBackoff: BackoffPolicy = { baseMs: sweepIntervalMs, capMs: maxBackoffMs, jitter: 'equal' };
   // One log line when a dependency starts failing and one when it recovers, whoever noticed.
   const busOutage = new OutageLog(logger, 'event bus publish');
   const dbOutage = new OutageLog(logger, 'outbox database');
@@ -81,14 +84,18 @@ export function createOutboxRelay(options: OutboxRelayOptions, deps: OutboxRelay
       markTimer = null;
       marking = flushMarks().finally(() => {
         marking = null;
-        if (marks.length > 0) scheduleMarks(markFailures ? backoffDelay(markFailures, 100, maxBackoffMs) : 0);
+        if (marks.length > 0) scheduleMarks(markFailures ? backoffDelay(markFailures - 1, markBackoff) : 0);
       });
     }, delayMs);
   };
+  // Marks wait a little so that one UPDATE covers the events of many jobs: at light load an
+  // event each tick would otherwise cost a write (and a commit) each. Far below the claim, so
+  // the sweep never sees a published event as unrelayed in between.
+  const markDelayMs = Math.min(50, Math.floor(claimMs / 10));
   const markLater = (ids: string[]): void => {
     if (ids.length === 0) return;
     marks.push(...ids);
-    scheduleMarks(0);
+    scheduleMarks(marks.length >= batch ? 0 : markDelayMs);
   };
 
   /** Publishes in the given order (calls are issued in order; both buses keep it) and marks what went through. */
@@ -174,7 +181,7 @@ export function createOutboxRelay(options: OutboxRelayOptions, deps: OutboxRelay
       sweepTimer = null;
       sweeping = sweepOnce().finally(() => {
         sweeping = null;
-        scheduleSweep(sweepFailures ? backoffDelay(sweepFailures, sweepIntervalMs, maxBackoffMs) : sweepIntervalMs);
+        scheduleSweep(sweepFailures ? backoffDelay(sweepFailures - 1, sweepBackoff) : sweepIntervalMs);
       });
     }, delayMs);
   };

@@ -1,4 +1,6 @@
 import { EVENTS, silentLogger, SkadiError, type BusEvent, type EventBus, type EventHandler, type EventName, type Logger, type Subscription } from '../core/index.js';
+import type { Redis } from 'ioredis';
+import { detectClaimCommand, type ClaimCommand } from './pending-claimer.js';
 import { closeRedisConnection, openRedisConnection, redisUnavailable, waitUntilReady } from './redis-connection.js';
 import { startStreamConsumer } from './stream-consumer.js';
 
@@ -15,6 +17,12 @@ export interface RedisStreamBusOptions {
   blockMs?: number;
   /** Pending events idle this long are taken from their (presumed dead) consumer (default 30 s). */
   claimIdleMs?: number;
+  /**
+   * How they are taken: `detect` (default) asks the server its version once, then uses XAUTOCLAIM
+   * from Redis 6.2 and XPENDING + XCLAIM before. Naming a command forces it (tests of the
+   * Redis 5 path on a newer server).
+   */
+  claimCommand?: 'detect' | ClaimCommand;
   /** Approximate stream length kept (XADD MAXLEN ~, default 100 000). */
   maxLen?: number;
   /** Entries read per XREADGROUP (default 50). */
@@ -33,7 +41,7 @@ export interface RedisStreamBusDeps {
 }
 
 /**
- * Event bus on Redis Streams (Redis >= 6.2 for XAUTOCLAIM): one stream per event name, one
+ * Event bus on Redis Streams (Redis >= 5): one stream per event name, one
  * consumer group per subscriber role, acknowledged after the handler resolves. Publish fails
  * fast while Redis is down (the outbox keeps the event); subscriptions wait and resume.
  */
@@ -58,6 +66,20 @@ export function createRedisStreamBus(options: RedisStreamBusOptions, deps: Redis
   // group gets its own name, so it never re-reads the first one's pending entries as its own.
   const taken = new Map<string, Set<number>>();
   let closed = false;
+
+  // The server's version is asked once per bus, by the first subscription to connect.
+  let detected: Promise<ClaimCommand> | null = null;
+  const claimCommand = (conn: Redis): Promise<ClaimCommand> => {
+    if (options.claimCommand !== undefined && options.claimCommand !== 'detect') return Promise.resolve(options.claimCommand);
+    if (!detected) {
+      const attempt = detectClaimCommand(conn, logger);
+      detected = attempt;
+      attempt.catch(() => {
+        if (detected === attempt) detected = null; // Redis went away: the next subscription asks again
+      });
+    }
+    return detected;
+  };
 
   const ensureOpen = (what: string): void => {
     if (closed) throw new SkadiError('SKADI_UNAVAILABLE', `${what}: event bus is closed`);
@@ -106,7 +128,7 @@ export function createRedisStreamBus(options: RedisStreamBusOptions, deps: Redis
             closeGraceMs: options.closeGraceMs ?? 5000,
           },
           handler as unknown as (event: BusEvent) => Promise<void>,
-          { control: pub, logger },
+          { control: pub, claimCommand, logger },
         );
       } catch (err) {
         slots.delete(slot);

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { BusEvent, EventName, Logger, Subscription } from '../core/index.js';
-import { backoffDelay, Sleeper } from './backoff.js';
+import { backoffDelay, type BackoffPolicy, type BusEvent, type EventName, type Logger, type Subscription } from '../core/index.js';
+import { createPendingClaimer, type ClaimCommand } from './pending-claimer.js';
 import { closeRedisConnection, openRedisConnection, redisUnavailable, waitUntilReady } from './redis-connection.js';
-import { parseAutoClaimReply, parseReadGroupReply, type StreamEntry } from './stream-reply.js';
+import { Sleeper } from './sleeper.js';
+import { parseReadGroupReply, type StreamEntry } from './stream-reply.js';
 
 export interface StreamConsumerOptions {
   url: string;
@@ -24,6 +25,8 @@ export interface StreamConsumerOptions {
 export interface StreamConsumerDeps {
   /** A connection that is not blocked, to send CLIENT UNBLOCK on close (the bus's publish connection). */
   control: Redis;
+  /** Which command takes over dead consumers' entries, asked once the connection is up (once per bus). */
+  claimCommand: (conn: Redis) => Promise<ClaimCommand>;
   logger: Logger;
 }
 
@@ -44,7 +47,7 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
  * One consumer of one group on one stream, on its own connection (a blocked XREADGROUP holds
  * it). Reads its own pending entries first (resume after a restart, retry after a handler
  * error), then new ones; acknowledges after the handler resolves; now and then takes over
- * entries that dead consumers left pending (XAUTOCLAIM). Handlers run one at a time, in
+ * entries that dead consumers left pending (XAUTOCLAIM, or XPENDING + XCLAIM before Redis 6.2). Handlers run one at a time, in
  * stream order: after a failure nothing later is handled before the failed entry succeeds.
  */
 export async function startStreamConsumer(opts: StreamConsumerOptions, handler: (event: BusEvent) => Promise<void>, deps: StreamConsumerDeps): Promise<Subscription> {
@@ -71,9 +74,11 @@ export async function startStreamConsumer(opts: StreamConsumerOptions, handler: 
       if (!errorMessage(err).includes('BUSYGROUP')) throw err;
     }
   };
+  let claimCommand: ClaimCommand;
   try {
     await waitUntilReady(conn, opts.readyTimeoutMs, `subscribe ${key}`);
     await ensureGroup('$');
+    claimCommand = await deps.claimCommand(conn);
   } catch (err) {
     conn.disconnect();
     throw redisUnavailable(err, `subscribe ${key}`);
@@ -136,28 +141,10 @@ export async function startStreamConsumer(opts: StreamConsumerOptions, handler: 
     return ok;
   };
 
-  let claimCursor = '0-0';
-  let autoClaimSupported = true;
-  /** Takes entries idle longer than claimIdleMs (their consumer died) into this consumer's pending list. */
-  const autoClaim = async (): Promise<boolean> => {
-    if (!autoClaimSupported) return false;
-    let claimed = 0;
-    try {
-      for (let round = 0; round < 10; round++) {
-        const reply = await cmd(conn.call('XAUTOCLAIM', key, group, consumer, opts.claimIdleMs, claimCursor, 'COUNT', opts.batch, 'JUSTID'));
-        const parsed = parseAutoClaimReply(reply);
-        claimed += parsed.claimed;
-        claimCursor = parsed.cursor;
-        if (claimCursor === '0-0') break;
-      }
-    } catch (err) {
-      if (!/unknown command/i.test(errorMessage(err))) throw err;
-      autoClaimSupported = false;
-      log.warn('XAUTOCLAIM needs Redis >= 6.2: events left by dead consumers are not taken over');
-    }
-    if (claimed > 0) log.info({ claimed }, 'took over idle pending events');
-    return claimed > 0;
-  };
+  const claimer = createPendingClaimer(
+    { key, group, consumer, claimIdleMs: opts.claimIdleMs, batch: opts.batch, command: claimCommand },
+    { call: (command, ...args) => cmd(conn.call(command, ...args)), logger: log },
+  );
 
   /** Redis lost the stream (restart without persistence): everything in it now is new to this group. */
   const recreateGroup = async (): Promise<boolean> => {
@@ -182,6 +169,8 @@ export async function startStreamConsumer(opts: StreamConsumerOptions, handler: 
   };
 
   const claimEveryMs = Math.max(50, Math.min(opts.claimIdleMs / 2, 5000));
+  // Equal jitter: a floor under every retry, so a failing handler or a lost Redis is no busy loop.
+  const retryBackoff: BackoffPolicy = { baseMs: opts.retryMinMs, capMs: opts.retryMaxMs, jitter: 'equal' };
   const run = async (): Promise<void> => {
     let readPending = true; // own pending entries first: resume where this consumer stopped
     let outage = 0;
@@ -190,7 +179,7 @@ export async function startStreamConsumer(opts: StreamConsumerOptions, handler: 
       try {
         if (Date.now() >= nextClaimAt) {
           nextClaimAt = Date.now() + claimEveryMs;
-          if (await autoClaim()) readPending = true;
+          if ((await claimer.claim()) > 0) readPending = true;
         }
         const entries = await read(readPending);
         if (outage > 0) log.info({ failures: outage }, 'subscription resumed');
@@ -206,7 +195,7 @@ export async function startStreamConsumer(opts: StreamConsumerOptions, handler: 
         }
         readPending = true;
         failures++;
-        await sleeper.sleep(backoffDelay(failures, opts.retryMinMs, opts.retryMaxMs));
+        await sleeper.sleep(backoffDelay(failures - 1, retryBackoff));
       } catch (err) {
         if (closed || err instanceof AbortedSignal) break;
         if (errorMessage(err).includes('NOGROUP') && (await recreateGroup())) {
@@ -215,7 +204,7 @@ export async function startStreamConsumer(opts: StreamConsumerOptions, handler: 
         }
         outage++;
         if (outage === 1) log.warn({ err: errorMessage(err) }, 'reading the stream failed; retrying with backoff');
-        await sleeper.sleep(backoffDelay(outage, opts.retryMinMs, opts.retryMaxMs));
+        await sleeper.sleep(backoffDelay(outage - 1, retryBackoff));
       }
     }
   };

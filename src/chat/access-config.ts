@@ -1,4 +1,4 @@
-import { ConfigError } from '../core/index.js';
+import { ConfigError, SelectorError, looksLikeSelector, parseSelector } from '../core/index.js';
 
 /**
  * The `access` section of the config. Default deny: an identity may use an agent or a command
@@ -15,7 +15,10 @@ export interface AccessConfig {
 export interface AccessRule {
   /** Identities, identity globs, `group:NAME`, or `*` (anyone the platform authenticated). */
   who: readonly string[];
-  /** Agent names or globs (`web-*`), or `*`. */
+  /**
+   * Agent names or globs (`web-*`), `*`, or label selectors (`role=web`, `role in (web,api)`,
+   * `role=web,!canary`): see src/core/selector.ts.
+   */
   agents: readonly string[];
   /** Built-in command names, permissions (`jobs:read`, `jobs:cancel:any`), or `*` (all of them). */
   commands: readonly string[];
@@ -49,6 +52,22 @@ function stringList(value: unknown, key: string): string[] {
 
 function checkIdentity(entry: string, key: string): void {
   if (!IDENTITY.test(entry)) throw new ConfigError(key, `"${entry}" is not an identity; expected <platform>:<id> such as web:alice or slack:T1/U2 (globs allowed: slack:T1/*)`);
+}
+
+/**
+ * A plain name or glob, or else a selector. An entry without any selector operator must be a
+ * valid name or glob, so a typo such as `Web-1` stays an error instead of silently becoming
+ * "agents carrying the label Web-1".
+ */
+function checkAgentEntry(entry: string, key: string): void {
+  if (AGENT_GLOB.test(entry)) return;
+  if (!looksLikeSelector(entry)) throw new ConfigError(key, `"${entry}" is not an agent name or glob (a-z, 0-9, -, _, * and ?) nor a label selector such as role=web`);
+  try {
+    parseSelector(entry);
+  } catch (err) {
+    if (err instanceof SelectorError) throw new ConfigError(key, `"${entry}" is not a valid selector: ${err.message.replace(/^selector "(?:[^"\\]|\\.)*": /, '')}`);
+    throw err;
+  }
 }
 
 function validateGroups(raw: unknown, key: string): Record<string, readonly string[]> {
@@ -87,9 +106,7 @@ function validateRule(raw: unknown, key: string, groups: Record<string, readonly
     checkIdentity(entry, `${key}.who[${i}]`);
   });
   const agents = raw.agents === undefined ? [] : stringList(raw.agents, `${key}.agents`);
-  agents.forEach((agent, i) => {
-    if (!AGENT_GLOB.test(agent)) throw new ConfigError(`${key}.agents[${i}]`, `"${agent}" is not an agent name or glob (a-z, 0-9, -, _, * and ?)`);
-  });
+  agents.forEach((agent, i) => checkAgentEntry(agent, `${key}.agents[${i}]`));
   const commands = raw.commands === undefined ? [] : stringList(raw.commands, `${key}.commands`).map((c) => c.toLowerCase());
   commands.forEach((command, i) => {
     if (command !== '*' && known && !known.has(command)) {

@@ -1,4 +1,5 @@
-import { AGENT_NAME_PATTERN, randomId } from '../core/index.js';
+import { createHash } from 'node:crypto';
+import { AGENT_NAME_PATTERN, SkadiError, displayText, randomId } from '../core/index.js';
 import type { AccessChecker, AuditStore, Clock, CommandContext, EventMessagePayload, InboundMessage, JobsApi, KeyValueStore, Logger, OutboundMessage, ThreadRef } from '../core/index.js';
 import type { CommandRegistry } from './command-registry.js';
 import { errorSentence, isUserError } from './error-sentences.js';
@@ -10,6 +11,29 @@ export interface DispatcherOptions {
   maxMessageLength?: number;
   /** How long a platform message id is remembered for de-duplication (default 24 h; platforms retry within minutes). */
   dedupTtlMs?: number;
+  /**
+   * How long one delivery of a message is being handled before another delivery of it may be
+   * (default 10 s). If the process handling it dies half-way, the platform's retry goes through
+   * once this has passed; until then a retry is asked to come back later.
+   */
+  handlingLeaseMs?: number;
+}
+
+/** What the de-duplication store keeps per inbound message id. */
+interface InboundRecord {
+  state: 'handling' | 'done';
+  at: string;
+  jobId?: string | null;
+}
+
+/**
+ * A chat message makes at most one job, whichever process handles which delivery of it: the
+ * job is created with the message id as its idempotency key.
+ */
+function inboundIdempotency(message: InboundMessage, agent: string, text: string): { scope: string; key: string; fingerprint: string } {
+  const key = message.id.length <= 200 ? message.id : `sha256:${createHash('sha256').update(message.id).digest('hex')}`;
+  const fingerprint = createHash('sha256').update(JSON.stringify([agent, text, message.sender.identity])).digest('hex');
+  return { scope: `chat:${message.platform}`, key, fingerprint };
 }
 
 export interface DispatcherDeps {
@@ -50,6 +74,7 @@ const NOTHING: Outcome = { jobId: null, command: null };
 export function createDispatcher(options: DispatcherOptions, deps: DispatcherDeps): Dispatcher {
   const maxLength = options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
   const dedupTtlMs = options.dedupTtlMs ?? 24 * 60 * 60 * 1000;
+  const handlingLeaseMs = options.handlingLeaseMs ?? 10_000;
   const bots = new Set((deps.botIdentities ?? []).map((identity) => identity.toLowerCase()));
   const pending = new Set<Promise<void>>();
   const log = deps.logger.child({ component: 'dispatcher' });
@@ -89,11 +114,11 @@ export function createDispatcher(options: DispatcherOptions, deps: DispatcherDep
   async function unknownWord(message: InboundMessage, word: string): Promise<void> {
     const identity = message.sender.identity;
     // Suggest only what this user may use: no hints about other teams' agents.
-    const agents = (await deps.jobs.listAgents()).filter((agent) => !agent.revokedAt && deps.access.allows(identity, { agent: agent.name })).map((agent) => agent.name);
+    const agents = (await deps.jobs.listAgents()).filter((agent) => !agent.revokedAt && deps.access.allows(identity, { agent: agent.name, labels: agent.labels })).map((agent) => agent.name);
     const commands = deps.commands.commands.filter((spec) => deps.access.allows(identity, { command: spec.name, permission: spec.permission })).map((spec) => spec.name);
     // Words longer than any name cannot be typos of one; skip the quadratic comparison.
     const close = word.length <= 64 ? closestNames(word, [...agents, ...commands]) : [];
-    const shown = [...word].length > 40 ? `${[...word].slice(0, 40).join('')}…` : word;
+    const shown = displayText([...word].length > 40 ? `${[...word].slice(0, 40).join('')}…` : word);
     const hint = close.length ? ` Did you mean ${close.map((name) => `"${name}"`).join(' or ')}?` : '';
     respond(message.thread, { text: `I know no agent or command called "${shown}".${hint} Say "agents" to list the agents you may use, or "help".`, status: 'error' });
   }
@@ -105,7 +130,7 @@ export function createDispatcher(options: DispatcherOptions, deps: DispatcherDep
       return NOTHING;
     }
     const identity = message.sender.identity;
-    const decision = await deps.access.decide(identity, { agent: agent.name }, { platform: message.platform, messageId: message.id });
+    const decision = await deps.access.decide(identity, { agent: agent.name, labels: agent.labels }, { platform: message.platform, messageId: message.id });
     if (!decision.allowed) {
       respond(message.thread, { text: `Sorry, ${decision.reason}.`, status: 'refused' });
       return NOTHING;
@@ -114,7 +139,15 @@ export function createDispatcher(options: DispatcherOptions, deps: DispatcherDep
       respond(message.thread, { text: `What should ${agent.name} run? Put it after the name, for example "${agent.name} uptime".`, status: 'info' });
       return NOTHING;
     }
-    const { job } = await deps.jobs.submit({ agent: agent.name, message: text, requester: { identity, displayName: message.sender.displayName }, thread: message.thread });
+    const { job, created } = await deps.jobs.submit({
+      agent: agent.name,
+      message: text,
+      requester: { identity, displayName: message.sender.displayName },
+      thread: message.thread,
+      idempotency: inboundIdempotency(message, agent.name, text),
+    });
+    // A retry of a message whose job an earlier delivery stored (then died before saying so).
+    if (!created) return { jobId: job.id, command: null };
     await deps.audit.append({ at: deps.clock.now(), actor: identity, action: 'job.submit', target: agent.name, decision: 'info', detail: { jobId: job.id, platform: message.platform, messageId: message.id } });
     return { jobId: job.id, command: null };
   }
@@ -149,10 +182,18 @@ export function createDispatcher(options: DispatcherOptions, deps: DispatcherDep
     const identity = message.sender.identity;
     if (message.sender.isBot || bots.has(identity.toLowerCase())) return log.debug({ messageId: message.id, identity }, 'ignored bot message');
     if (!message.mentionsBot) return;
-    const expiresAt = new Date(deps.clock.now().getTime() + dedupTtlMs);
-    // Shared store, so a retry that lands on another server process is dropped too. A failure
-    // here throws to the adapter: without de-duplication the platform should retry later.
-    if (!(await deps.kv.setIfAbsent(`inbound:${message.platform}:${message.id}`, { at: deps.clock.now().toISOString() }, expiresAt))) {
+    // De-duplication in the shared store, so a retry that lands on another server process counts
+    // too, in two steps: a short lease while this delivery is handled, then a record that it was
+    // (for dedupTtlMs). A process that dies half-way leaves only the lease: the platform's retry
+    // is handled once it runs out, and finds the job the dead process may have stored (jobs are
+    // idempotent by message id). A store failure throws to the adapter: the platform retries later.
+    const key = `inbound:${message.platform}:${message.id}`;
+    const now = deps.clock.now();
+    if (!(await deps.kv.setIfAbsent<InboundRecord>(key, { state: 'handling', at: now.toISOString() }, new Date(now.getTime() + handlingLeaseMs)))) {
+      const seen = await deps.kv.get<Partial<InboundRecord>>(key);
+      if (seen === null || seen.state === 'handling') {
+        throw new SkadiError('SKADI_UNAVAILABLE', 'this message is being handled already; if no answer comes, send it again in a moment', { retryAfterMs: handlingLeaseMs });
+      }
       return log.debug({ messageId: message.id, platform: message.platform }, 'dropped duplicate message');
     }
     let outcome = NOTHING;
@@ -164,6 +205,11 @@ export function createDispatcher(options: DispatcherOptions, deps: DispatcherDep
       else log.error({ err, reference, messageId: message.id, identity }, 'message handling failed');
       respond(message.thread, { text: errorSentence(err, reference), status: 'error' });
     }
+    const done: InboundRecord = { state: 'done', at: deps.clock.now().toISOString(), jobId: outcome.jobId };
+    await deps.kv.set(key, done, new Date(now.getTime() + dedupTtlMs)).catch((err: unknown) => {
+      // The message is handled all the same; a retry after the lease finds its job by the message id.
+      log.warn({ err, messageId: message.id }, 'could not record the message as handled');
+    });
     await publish(message, outcome);
   };
 

@@ -24,7 +24,7 @@ const SENTENCES: Readonly<Record<ErrorCode, (err: SkadiError) => string>> = {
   SKADI_OUTPUT_INCOMPLETE: () => 'The job\'s output is not complete yet; ask again in a moment.',
   SKADI_IDEMPOTENCY_CONFLICT: () => 'That request was already made with different content; send it as a new request.',
   SKADI_TOKEN_NOT_FOUND: () => 'There is no API token with that id.',
-  SKADI_RATE_LIMITED: () => 'You are sending requests faster than I accept them; wait a moment and try again.',
+  SKADI_RATE_LIMITED: (err) => (err.details?.limit ? `Not so fast: ${err.message}.` : 'You are sending requests faster than I accept them; wait a moment and try again.'),
   SKADI_UNAVAILABLE: () => 'I cannot reach my database or message bus right now; try again in a minute.',
   SKADI_ADAPTER_FAILED: () => 'The chat platform failed a call I made; try again in a minute.',
   SKADI_INTERNAL: () => INTERNAL,
@@ -41,5 +41,6 @@ export function errorSentence(err: unknown, reference?: string): string {
 
 /** Codes that are the user's doing (bad input, no access) rather than a fault to log loudly. */
 export function isUserError(err: unknown): boolean {
-  return isSkadiError(err) && err.status >= 400 && err.status < 500 && err.code !== 'SKADI_RATE_LIMITED';
+  // A platform's 429 is a fault to look into; a user over their own rate limit (details.limit) is not.
+  return isSkadiError(err) && err.status >= 400 && err.status < 500 && (err.code !== 'SKADI_RATE_LIMITED' || err.details?.limit !== undefined);
 }

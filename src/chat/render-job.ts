@@ -1,4 +1,4 @@
-import type { AdapterCapabilities, Agent, Job, OutboundMessage } from '../core/index.js';
+import { displayText, type AdapterCapabilities, type Agent, type Job, type OutboundMessage } from '../core/index.js';
 import { describeReason, formatDuration, jobDuration, shorten } from '../../commands/format.js';
 
 /**
@@ -9,29 +9,28 @@ import { describeReason, formatDuration, jobDuration, shorten } from '../../comm
 const ROOM_FOR_MARKUP = 32; // code fences, a title line: what an adapter may add around `code`
 
 function requesterField(job: Job): { label: string; value: string } {
-  return { label: 'Requested by', value: job.requester.displayName ?? job.requester.identity };
+  return { label: 'Requested by', value: displayText(job.requester.displayName ?? job.requester.identity) };
+}
+
+/** A job not finished yet: one status message, edited as the job moves, with a cancel button. */
+function inFlight(job: Job, status: 'queued' | 'running', text: string): OutboundMessage {
+  return {
+    text: `${text}: ${shorten(job.message, 200)}`,
+    status,
+    fields: [{ label: 'Agent', value: job.agent }, requesterField(job)],
+    jobId: job.id,
+    actions: [{ id: 'cancel', label: 'Cancel', jobId: job.id }],
+  };
 }
 
 /** The acknowledgement: "Job abc123 queued for local: uptime". */
 export function renderQueued(job: Job): OutboundMessage {
-  return {
-    text: `Job ${job.id} queued for ${job.agent}: ${shorten(job.message, 200)}`,
-    status: 'queued',
-    fields: [{ label: 'Agent', value: job.agent }, requesterField(job)],
-    jobId: job.id,
-    actions: [{ id: 'cancel', label: 'Cancel', jobId: job.id }],
-  };
+  return inFlight(job, 'queued', `Job ${job.id} queued for ${job.agent}`);
 }
 
 /** The status message once the agent took the job (only sent as an edit). */
 export function renderRunning(job: Job): OutboundMessage {
-  return {
-    text: `Job ${job.id} running on ${job.agent}: ${shorten(job.message, 200)}`,
-    status: 'running',
-    fields: [{ label: 'Agent', value: job.agent }, requesterField(job)],
-    jobId: job.id,
-    actions: [{ id: 'cancel', label: 'Cancel', jobId: job.id }],
-  };
+  return inFlight(job, 'running', `Job ${job.id} running on ${job.agent}`);
 }
 
 function headline(job: Job, agent: Agent | null, now: Date): string {

@@ -13,6 +13,12 @@ export interface ReplyRouterOptions {
   platforms?: readonly string[];
   /** How long a claim protects a reply being sent before another process may take over (default 2 min). */
   claimTtlMs?: number;
+  /**
+   * Owner prefix shared by every run of this process (`<node id>/`). Claims an earlier run held
+   * when it died are freed at start, so its unsent replies go out now rather than after
+   * `claimTtlMs`. Only safe when no other live process uses the same prefix (node ids are unique).
+   */
+  restartedOwnerPrefix?: string;
 }
 
 export interface ReplyRouterDeps {
@@ -61,7 +67,7 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
   async function acknowledge(adapter: ChatAdapter, job: ThreadedJob): Promise<void> {
     // Already finished: the result says everything, and a "queued" now would be stale.
     if (isTerminal(job.state)) return;
-    await claims.exclusively(job.id, 'queued', async () => {
+    await claims.exclusively(job.id, 'queued', job.agent, async () => {
       if (await claims.get(job.id, 'result')) return null;
       return (await adapter.send(job.thread, renderQueued(job))).messageId;
     });
@@ -74,7 +80,7 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
     const statusId = queued?.state === 'sent' ? queued.messageId : null;
     if (statusId === null) return; // nothing to update; the result will be a new message
     const edit = adapter.edit.bind(adapter);
-    await claims.exclusively(job.id, 'running', async () => {
+    await claims.exclusively(job.id, 'running', job.agent, async () => {
       if (await claims.get(job.id, 'result')) return null;
       await edit(job.thread, statusId, renderRunning(job));
       return statusId;
@@ -83,7 +89,7 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
 
   async function sendFinal(adapter: ChatAdapter, job: ThreadedJob): Promise<void> {
     const canEdit = adapter.capabilities.edit && adapter.edit !== undefined;
-    await claims.exclusively(job.id, 'result', async () => {
+    await claims.exclusively(job.id, 'result', job.agent, async () => {
       // Let an acknowledgement or running update being sent right now land first, so the result
       // edits the status message instead of racing it (the retry comes with the redelivery).
       const [queued, running] = await Promise.all([claims.get(job.id, 'queued'), claims.get(job.id, 'running')]);
@@ -106,7 +112,7 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
     if (key === 'running' && !adapter.capabilities.edit) return;
     const job = await deps.jobs.get(payload.jobId);
     if (!job?.thread || job.thread.platform !== platform) {
-      if (!job) log.warn({ jobId: payload.jobId, eventId: event.id }, 'job of event not found; no reply');
+      if (!job) log.warn({ jobId: payload.jobId, agent: payload.agent, eventId: event.id }, 'job of event not found; no reply');
       return;
     }
     const threaded = job as ThreadedJob;
@@ -115,8 +121,8 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
       else if (key === 'running') await markRunning(adapter, threaded);
       else await sendFinal(adapter, threaded);
     } catch (err) {
-      if (err instanceof ReplyDeferredError) log.debug({ jobId: job.id, key, reason: err.message }, 'reply deferred');
-      else log.warn({ err, jobId: job.id, key, eventId: event.id }, 'reply failed; it will be retried');
+      if (err instanceof ReplyDeferredError) log.debug({ jobId: job.id, agent: job.agent, key, reason: err.message }, 'reply deferred');
+      else log.warn({ err, jobId: job.id, agent: job.agent, key, eventId: event.id }, 'reply failed; it will be retried');
       throw err;
     }
   }
@@ -124,6 +130,10 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
   return {
     handle,
     async start() {
+      if (options.restartedOwnerPrefix !== undefined && options.owner.startsWith(options.restartedOwnerPrefix)) {
+        const freed = await deps.replies.releaseAbandoned(options.restartedOwnerPrefix, options.owner);
+        if (freed > 0) log.info({ freed }, 'freed the reply claims an earlier run of this process left; those replies go out now');
+      }
       for (const platform of platforms) {
         if (!deps.adapters.has(platform)) throw new Error(`reply router: no adapter for platform ${platform}`);
         subscriptions.push(await deps.bus.subscribe('EventJobStatus', `reply-router:${platform}`, (event) => handle(platform, event)));

@@ -31,7 +31,7 @@ export async function sendResult(input: SendResultInput): Promise<string | null>
       return true;
     } catch (err) {
       // The status message may be gone (deleted, too old to edit): the result goes as a new message.
-      logger.warn({ err, jobId: job.id, messageId: statusMessageId }, 'could not edit the status message; sending the result as a new one');
+      logger.warn({ err, jobId: job.id, agent: job.agent, messageId: statusMessageId }, 'could not edit the status message; sending the result as a new one');
       return false;
     }
   }
@@ -52,7 +52,7 @@ export async function sendResult(input: SendResultInput): Promise<string | null>
   const pieces = splitText(code.content, outputRoom(caps), { numbered: false });
   const summary = withoutOutput(message, `The output follows in ${pieces.length} messages.`);
   const sendOnce = async (key: string, part: OutboundMessage): Promise<string | null> => {
-    await claims.exclusively(job.id, key, async () => (await adapter.send(thread, part)).messageId);
+    await claims.exclusively(job.id, key, job.agent, async () => (await adapter.send(thread, part)).messageId);
     return (await claims.get(job.id, key))?.messageId ?? null;
   };
   // The summary is `result#0` and piece i is `result#i`, whichever way the summary went out.

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { SkadiError } from '../core/errors.js';
+import { parseSelector, selectorMatches } from '../core/selector.js';
 import { systemClock } from '../core/clock.js';
 import type { Stores } from '../core/stores.js';
 import { createTokenService } from '../auth/token-service.js';
@@ -56,14 +57,36 @@ export function registerAdminCommands(program: Command, agentCmd: Command, ctx: 
   agentCmd
     .command('list')
     .description('list agents with their status')
+    .option('-s, --selector <selector>', 'only agents matching a selector: web-*, role=web,region=eu, role in (web,api), !canary')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean; selector?: string }) => {
+      const selector = opts.selector ? parseSelector(opts.selector) : null;
       await withStores(ctx, async (stores, config) => {
         const now = systemClock.now();
-        const agents = (await stores.agents.list()).map((a) => agentJson(a, now, config.agents.offlineAfterMs));
+        const agents = (await stores.agents.list()).filter((a) => !selector || selectorMatches(selector, a)).map((a) => agentJson(a, now, config.agents.offlineAfterMs));
         if (opts.json) return console.log(JSON.stringify(agents));
-        if (!agents.length) return console.error('no agents yet: create one with `skadi agent add NAME`');
+        if (!agents.length) return console.error(selector ? `no agent matches ${opts.selector}` : 'no agents yet: create one with `skadi agent add NAME`');
         for (const a of agents) console.log([a.name.padEnd(16), a.status.padEnd(8), (a.lastSeenAt ?? 'never').padEnd(24), (a.version ?? '-').padEnd(10), Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',')].join(' '));
+      });
+    });
+
+  agentCmd
+    .command('label')
+    .description('set labels of an agent (key=value), or remove them (key-)')
+    .argument('<name>')
+    .argument('<labels...>', 'key=value to set, key- to remove')
+    .action(async (name: string, pairs: string[]) => {
+      await withStores(ctx, async (stores) => {
+        const agent = await stores.agents.get(name);
+        if (!agent) throw new SkadiError('SKADI_AGENT_NOT_FOUND', `no agent named ${name}`);
+        const labels = { ...agent.labels };
+        for (const pair of pairs) {
+          if (pair.endsWith('-') && !pair.includes('=')) delete labels[pair.slice(0, -1)];
+          else Object.assign(labels, parseLabels([pair]));
+        }
+        await stores.agents.setLabels(name, labels);
+        await stores.audit.append({ at: systemClock.now(), actor: 'cli', action: 'agent.label', target: name, decision: 'info', detail: { labels } });
+        console.log(Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','));
       });
     });
 

@@ -3,6 +3,7 @@ import { SkadiError } from '../core/errors.js';
 import { createLogger } from '../logging.js';
 import { createAgentDaemon } from '../agent/agent-daemon.js';
 import { loadAgentConfig } from '../agent/agent-config.js';
+import { openJobGuard } from '../agent/open-job-guard.js';
 import { SKADI_VERSION } from '../version.js';
 import { EXIT } from './exit-codes.js';
 
@@ -28,8 +29,9 @@ export function registerAgentRunCommand(program: Command, setExit: (code: number
       if (!token) throw new SkadiError('SKADI_CONFIG_INVALID', 'agent: --token (or SKADI_AGENT_TOKEN) is required; `skadi agent add NAME` prints one');
       if (!configPath) throw new SkadiError('SKADI_CONFIG_INVALID', 'agent: --config agent.yaml (or SKADI_AGENT_CONFIG) is required: it lists what this agent may run');
       const config = await loadAgentConfig(configPath);
+      const { guard, journal } = await openJobGuard(config, configPath);
       const logger = createLogger(opts.logLevel);
-      const daemon = createAgentDaemon({ server, token, config, version: SKADI_VERSION, onUnauthorized: 'exit' }, { logger });
+      const daemon = createAgentDaemon({ server, token, config, guard, ...(config.name ? { name: config.name } : {}), version: SKADI_VERSION, onUnauthorized: 'exit' }, { logger });
       const drainMs = Math.max(0, Number(opts.drain) * 1000);
       const onSignal = (signal: string) => {
         logger.info({ signal, running: daemon.running() }, 'draining');
@@ -43,6 +45,8 @@ export function registerAgentRunCommand(program: Command, setExit: (code: number
       } catch (err) {
         console.error(`agent stopped: ${(err as Error).message}`);
         setExit(EXIT.error);
+      } finally {
+        await journal.close();
       }
     });
   return agent;

@@ -8,6 +8,7 @@ import { registerUserCommands } from './user-commands.js';
 import { registerAdminCommands } from './admin-commands.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerAgentRunCommand } from './agent-run-command.js';
+import { registerKeysCommand } from './keys-command.js';
 import { openAdminStores, checkAgentNameAgainstCommands } from './admin-context.js';
 
 let exitCode: number = EXIT.ok;
@@ -30,6 +31,7 @@ registerServeCommand(program, setExit);
 const agentCmd = registerAgentRunCommand(program, setExit);
 registerAdminCommands(program, agentCmd, { openStores: () => openAdminStores(program.opts()), checkAgentName: checkAgentNameAgainstCommands });
 registerUserCommands(program, setExit);
+registerKeysCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
 import { createLogger } from '../logging.js';
 import { startServer } from '../main.js';
-import { validateAccessConfig } from '../chat/access-config.js';
+import { CONFIG_VALIDATORS } from '../config-validators.js';
 import { flagsToConfig, type GlobalFlags } from './config-flags.js';
 import { EXIT } from './exit-codes.js';
 
@@ -16,10 +16,12 @@ export function registerServeCommand(program: Command, setExit: (code: number) =
     .option('--host <host>', 'listen address (env SKADI_HOST, default 127.0.0.1)')
     .action(async (opts: { config?: string; port?: string; host?: string }) => {
       const flags: GlobalFlags = { ...(program.opts() as GlobalFlags), ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) };
-      const config = loadConfig({ file: flags.config ?? null, flags: flagsToConfig(flags), validateAccess: (raw) => void validateAccessConfig(raw) });
+      const config = loadConfig({ file: flags.config ?? null, flags: flagsToConfig(flags), validate: CONFIG_VALIDATORS });
       const logger = createLogger(config.log.level);
       const server = await startServer(config, { logger });
-      console.error(`\nSkadi is running at ${server.url}\n${server.chat.banner(server.url)}`);
+      // The generated web token is shown to a person at a terminal, never written into a log
+      // (systemd, docker and CI capture stderr).
+      console.error(`\nSkadi is running at ${server.url}\n${server.chat.banner(server.url, { revealToken: process.stderr.isTTY === true })}`);
       await new Promise<void>((resolve) => {
         let closing = false;
         const shutdown = (signal: string) => {

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { isSkadiError } from '../core/errors.js';
 import { createApiClient } from './api-client.js';
 import { EXIT, exitCodeForState } from './exit-codes.js';
+import { registerWatchCommand } from './watch-command.js';
+import { formatAgo } from '../../commands/format.js';
 
 interface JobJson {
   id: string;
@@ -17,14 +19,61 @@ interface JobJson {
   message: string;
 }
 
-const DEFAULT_SERVER = 'http://127.0.0.1:8080';
-
-function clientFrom(opts: { server?: string; token?: string }) {
-  return createApiClient({ server: opts.server ?? process.env.SKADI_SERVER ?? DEFAULT_SERVER, token: opts.token ?? process.env.SKADI_TOKEN });
+interface AgentJson {
+  name: string;
+  online: boolean;
+  status: string;
+  labels: Record<string, string>;
+  lastSeenAt: string | null;
+  version: string | null;
 }
 
-/** `skadi send` and `skadi jobs`: the user API from the terminal. */
+const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+
+const target = (opts: { server?: string; token?: string }) => ({ server: opts.server ?? process.env.SKADI_SERVER ?? DEFAULT_SERVER, token: opts.token ?? process.env.SKADI_TOKEN });
+
+function clientFrom(opts: { server?: string; token?: string }) {
+  return createApiClient(target(opts));
+}
+
+/** A selector the server refused, with a caret under the place it names. */
+function printSelectorError(selector: string, err: { message: string; details?: Record<string, unknown> }): void {
+  console.error(`error SKADI_BAD_REQUEST: ${err.message}`);
+  const position = err.details?.position;
+  if (typeof position === 'number') console.error(`  ${selector}\n  ${' '.repeat(Math.min(position, selector.length))}^`);
+}
+
+/** `skadi send`, `skadi jobs`, `skadi agents` and `skadi watch`: the user API from the terminal. */
 export function registerUserCommands(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('agents')
+    .description('list agents through the user API: online or offline, last seen, version, labels')
+    .option('-s, --selector <selector>', 'only agents matching a selector: web-*, role=web,region=eu, role in (web,api), !canary')
+    .option('--server <url>', `server URL (env SKADI_SERVER, default ${DEFAULT_SERVER})`)
+    .option('--token <token>', 'user API token (env SKADI_TOKEN)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { selector?: string; server?: string; token?: string; json?: boolean }) => {
+      const query = opts.selector ? `?${new URLSearchParams({ selector: opts.selector })}` : '';
+      let agents: AgentJson[];
+      try {
+        agents = (await clientFrom(opts).call<{ agents: AgentJson[] }>('GET', `/api/v1/agents${query}`)).body.agents;
+      } catch (err) {
+        if (isSkadiError(err) && err.code === 'SKADI_BAD_REQUEST' && opts.selector !== undefined) {
+          printSelectorError(opts.selector, err);
+          return setExit(EXIT.usage);
+        }
+        throw err;
+      }
+      if (opts.json) return console.log(JSON.stringify(agents));
+      if (!agents.length) return console.error(opts.selector ? `no agent matches ${opts.selector}` : 'no agents yet: an admin creates them with `skadi agent add NAME`');
+      const now = new Date();
+      const seen = (a: AgentJson) => (a.status === 'online' ? 'now' : formatAgo(a.lastSeenAt ? new Date(a.lastSeenAt) : null, now));
+      console.log(['NAME'.padEnd(16), 'STATUS'.padEnd(8), 'LAST SEEN'.padEnd(14), 'VERSION'.padEnd(10), 'LABELS'].join(' '));
+      for (const a of agents) console.log([a.name.padEnd(16), a.status.padEnd(8), seen(a).padEnd(14), (a.version ?? '-').padEnd(10), Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(',')].join(' '));
+    });
+
+  registerWatchCommand(program, { target });
+
   program
     .command('send')
     .description('send a job to an agent through the user API')

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../core/errors.js';
 import { closestNames } from '../core/closest-names.js';
-import { CONFIG_SCHEMA, type ConfigKey, type FlatConfig, type WebUser } from './config-schema.js';
+import { CONFIG_SCHEMA, STRUCTURED_ENV, type ConfigKey, type FlatConfig, type WebUser } from './config-schema.js';
 import type { SkadiConfig } from './skadi-config.js';
 
 export interface LoadConfigOptions {
@@ -12,13 +12,19 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** Values from command-line flags, by dotted key; they win over everything. */
   flags?: Partial<Record<string, unknown>>;
-  /** Extra validation of the `access` section (the chat layer's validator), run once here. */
-  validateAccess?: (value: unknown) => void;
+  /**
+   * Validators of structured sections (`access`, `slack`, `teams`, `wechat`, `email`), run once
+   * here; each returns the typed value that replaces the raw one. A section that is absent
+   * (null) is not validated.
+   */
+  validate?: Partial<Record<StructuredKey, (value: unknown) => unknown>>;
 }
+
+type StructuredKey = 'access' | 'slack' | 'teams' | 'wechat' | 'email';
 
 const KEYS = Object.keys(CONFIG_SCHEMA) as ConfigKey[];
 /** Keys whose value is a whole structure, not flattened further. */
-const STRUCTURED = new Set<string>(['web.users', 'access']);
+const STRUCTURED = new Set<string>(['web.users', 'access', 'slack', 'teams', 'wechat', 'email']);
 
 /**
  * Loads the configuration: defaults < config file < SKADI_* environment < flags. Validated
@@ -41,13 +47,36 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<SkadiConfi
       const raw = values[key];
       const parsed = (spec.parse as (r: unknown) => unknown)(raw);
       if (parsed === undefined) {
-        throw new ConfigError(key, `${JSON.stringify(raw)} (from ${source}) is not valid: expected ${spec.expected}`);
+        const shown = (spec as { secret?: boolean }).secret ? 'the value (not shown)' : JSON.stringify(raw);
+        throw new ConfigError(key, `${shown} (from ${source}) is not valid: expected ${spec.expected}`);
       }
       flat[key] = parsed;
     }
   }
-  if (options.validateAccess && flat.access !== null) options.validateAccess(flat.access);
+  applyStructuredEnv(flat, env);
+  for (const [key, validate] of Object.entries(options.validate ?? {}) as Array<[StructuredKey, (v: unknown) => unknown]>) {
+    if (flat[key] !== null && flat[key] !== undefined) flat[key] = validate(flat[key]);
+  }
   return deepFreeze(shape(flat));
+}
+
+/** Merges STRUCTURED_ENV variables into their sections (creating a section an env var names). */
+function applyStructuredEnv(flat: FlatConfig, env: Record<string, string | undefined>): void {
+  for (const [name, path] of Object.entries(STRUCTURED_ENV)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const [section, ...rest] = path.split('.') as [ConfigKey, ...string[]];
+    const current = flat[section];
+    if (current !== null && current !== undefined && (typeof current !== 'object' || Array.isArray(current))) throw new ConfigError(section, `expected an object (${name} sets ${path})`);
+    const root: Record<string, unknown> = current ? structuredClone(current as Record<string, unknown>) : {};
+    let node = root;
+    for (const part of rest.slice(0, -1)) {
+      const next = node[part];
+      node = node[part] = next && typeof next === 'object' && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
+    }
+    node[rest[rest.length - 1]!] = value;
+    flat[section] = root;
+  }
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -121,12 +150,18 @@ function shape(f: FlatConfig): SkadiConfig {
     database: { url: v['database.url'], migrate: v['database.migrate'] },
     redis: { url: v['redis.url'], keyPrefix: v['redis.keyPrefix'] },
     node: { id: v['node.id'] },
-    jobs: { timeoutMs: v['jobs.timeout'], ackTimeoutMs: v['jobs.ackTimeout'], maxOutput: v['jobs.maxOutput'], maxMessageLength: v['jobs.maxMessageLength'] },
-    agents: { offlineAfterMs: v['agents.offlineAfter'], pollWaitMaxMs: v['agents.pollWaitMax'] },
+    jobs: { timeoutMs: v['jobs.timeout'], ackTimeoutMs: v['jobs.ackTimeout'], maxOutput: v['jobs.maxOutput'], maxMessageLength: v['jobs.maxMessageLength'], signingKey: v['jobs.signingKey'], redact: v['jobs.redact'] },
+    agents: { offlineAfterMs: v['agents.offlineAfter'], pollWaitMaxMs: v['agents.pollWaitMax'], maxConcurrentJobs: v['agents.maxConcurrentJobs'] },
+    rateLimit: { user: v['rateLimit.user'], agent: v['rateLimit.agent'] },
     timers: { intervalMs: v['timers.interval'] },
     demoAgent: { enabled: v['demoAgent.enabled'], name: v['demoAgent.name'] },
     web: { enabled: v['web.enabled'], users: webUsers(v['web.users']) },
     access: v.access,
+    slack: v.slack,
+    teams: v.teams,
+    wechat: v.wechat,
+    email: v.email,
+    watch: { notify: v['watch.notify'], driftIntervalMs: v['watch.driftInterval'] },
     log: { level: v['log.level'] },
     data: { dir: v['data.dir'] },
   };

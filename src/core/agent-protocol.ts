@@ -35,9 +35,19 @@ export interface JobAssignment {
   timeoutMs: number;
   /** ISO time by which the agent must ack, or the job goes back to the queue. */
   ackDeadline: string;
+  /** ISO time the job was created: the `issuedAt` of its signature. Absent from servers older than signed jobs. */
+  issuedAt?: string;
+  /**
+   * Base64 Ed25519 signature by the server's job-signing key over the canonical JSON of
+   * {id, agent, message, requester, issuedAt, expiresAt} (src/core/job-signature.ts). Absent
+   * when the job was created unsigned. The reference agent verifies it against its pinned key.
+   */
+  signature?: string;
 }
 
 export interface PollResponse {
+  /** The agent the token belongs to, so the agent's own logs can name it (its config does not). */
+  agent?: string;
   jobs: JobAssignment[];
   /** Ids of the agent's running jobs that were cancelled: stop them (SIGTERM, then SIGKILL). */
   cancels: string[];

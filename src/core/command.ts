@@ -26,6 +26,12 @@ export type CommandArgs = Readonly<Record<string, string | undefined>>;
 /** What an access decision is about: an agent, a built-in command (and its permission), or a bare permission. */
 export interface AccessTarget {
   agent?: string;
+  /**
+   * Labels of `agent`, when the caller has the agent at hand. Access rules may grant agents by
+   * label selector (`role=web`); such a rule never matches an agent whose labels are not known,
+   * so `allows` needs them here, while `decide` looks them up when they are missing.
+   */
+  labels?: Readonly<Record<string, string>>;
   command?: string;
   /** The command's `permission`, or a stand-alone one such as `jobs:cancel:any`. */
   permission?: string;

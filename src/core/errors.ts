@@ -73,8 +73,12 @@ export class InvalidTransitionError extends SkadiError {
 }
 
 export class AdapterError extends SkadiError {
-  constructor(readonly platform: string, message: string, readonly retryAfterMs?: number) {
-    super('SKADI_ADAPTER_FAILED', `${platform}: ${message}`, { platform });
+  /**
+   * @param retryAfterMs how long the platform asked us to wait (429), if it said
+   * @param permanent the platform refused for good (bot removed, conversation gone): retrying cannot help
+   */
+  constructor(readonly platform: string, message: string, readonly retryAfterMs?: number, readonly permanent = false) {
+    super('SKADI_ADAPTER_FAILED', `${platform}: ${message}`, { platform, ...(permanent ? { permanent } : {}) });
   }
 }
 

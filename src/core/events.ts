@@ -1,4 +1,5 @@
 import type { JobState } from './job.js';
+import type { AgentStatus } from './agent.js';
 import type { InboundMessage } from './chat-adapter.js';
 
 /** A job changed state. Written to the outbox in the same transaction as the transition. */
@@ -27,6 +28,30 @@ export interface EventMessagePayload {
   command: string | null;
 }
 
+/** An agent went offline (no check-in for the offline threshold) or came back online. */
+export interface EventAgentStatusPayload {
+  agent: string;
+  from: AgentStatus;
+  to: AgentStatus;
+  /** ISO time the change was detected. */
+  at: string;
+  /** ISO time of the agent's last check-in (for a come-back: this one); null if it never checked in. */
+  lastSeenAt: string | null;
+  /** Agent version it last reported, if any. */
+  version: string | null;
+}
+
+/**
+ * The versions the online agents run changed: `versions` maps each version to the agents
+ * running it (more than one key means the fleet has drifted; one key means it is uniform again).
+ */
+export interface EventFleetDriftPayload {
+  /** Version (`unknown` for agents that report none) -> agent names, sorted. */
+  versions: Record<string, string[]>;
+  /** ISO time the change was detected. */
+  at: string;
+}
+
 /**
  * Every event on the bus, declared once. Types derive from this dictionary; the description
  * is what the README lists.
@@ -41,6 +66,16 @@ export const EVENTS = {
     stream: 'skadi.message',
     description: 'A chat message was accepted by the dispatcher (and the job it created).',
     payload: undefined as unknown as EventMessagePayload,
+  },
+  EventAgentStatus: {
+    stream: 'skadi.agent-status',
+    description: 'An agent went offline or came back online (from, to, last seen, version).',
+    payload: undefined as unknown as EventAgentStatusPayload,
+  },
+  EventFleetDrift: {
+    stream: 'skadi.fleet-drift',
+    description: 'The set of versions the online agents run changed (version -> agents).',
+    payload: undefined as unknown as EventFleetDriftPayload,
   },
 } as const;
 

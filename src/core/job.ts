@@ -55,6 +55,11 @@ export interface Job {
   outputTruncated: boolean;
   /** Job this one re-runs or belongs to (fan-out parent), if any. */
   parentId: string | null;
+  /**
+   * The server's Ed25519 signature over the job (src/core/job-signature.ts), made at creation;
+   * `createdAt` is its `issuedAt`. Null or absent for jobs created unsigned.
+   */
+  signature?: string | null;
   createdAt: Date;
   sentAt: Date | null;
   runningAt: Date | null;

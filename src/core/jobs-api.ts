@@ -26,6 +26,8 @@ export interface JobsApi {
   submit(input: SubmitJobInput): Promise<{ job: Job; created: boolean }>;
   get(id: string): Promise<Job | null>;
   list(filter: JobListFilter): Promise<Job[]>;
+  /** The job's output so far: the chunks stored while it runs, its collected output once finished ('' if none). */
+  readOutput(id: string): Promise<string>;
   /** Cancels an active job; throws SKADI_JOB_NOT_FOUND or SKADI_INVALID_TRANSITION when it already finished. */
   cancel(id: string, by: string): Promise<Job>;
   /** Resolves with the job once it is terminal, or as it is when `timeoutMs` passes. */

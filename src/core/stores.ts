@@ -21,6 +21,8 @@ export interface NewJob {
   expiresAt: Date;
   parentId: string | null;
   createdAt: Date;
+  /** The server's signature over (id, agent, message, requester, createdAt, expiresAt); see src/core/job-signature.ts. */
+  signature?: string | null;
   /** Idempotency-Key of the user API, scoped to the token that sent it. */
   idempotency?: { scope: string; key: string; fingerprint: string };
 }
@@ -33,6 +35,8 @@ export interface JobPatch {
   exitCode?: number | null;
   /** Replace the job's output with the concatenation of its stored chunks (in seq order). */
   collectOutput?: boolean;
+  /** Set the job's output to this (the service collected and redacted it); wins over collectOutput. */
+  output?: string;
   /** The server dropped output beyond its cap (said so in the reply, never silently). */
   outputTruncated?: boolean;
 }
@@ -198,6 +202,12 @@ export interface ReplyStore {
   markSent(jobId: string, key: string, owner: string, messageId: string | null, at: Date): Promise<void>;
   /** Gives a claim back after a failed send so it can be retried. */
   release(jobId: string, key: string, owner: string): Promise<void>;
+  /**
+   * Deletes the unsent claims whose owner starts with `ownerPrefix`, except `keep`'s: a restarted
+   * process frees what its previous run held when it died, instead of waiting out the claims.
+   * Returns how many were freed.
+   */
+  releaseAbandoned(ownerPrefix: string, keep: string): Promise<number>;
   get(jobId: string, key: string): Promise<ReplyRecord | null>;
   list(jobId: string): Promise<ReplyRecord[]>;
 }
@@ -205,7 +215,8 @@ export interface ReplyStore {
 /** Small durable values for adapters (e.g. the email adapter's last UID). */
 export interface KeyValueStore {
   get<T>(key: string): Promise<T | null>;
-  set<T>(key: string, value: T): Promise<void>;
+  /** Stores a value, replacing any entry; with `expiresAt` it counts as absent after that instant (default: never expires). */
+  set<T>(key: string, value: T, expiresAt?: Date | null): Promise<void>;
   /** Inserts only if absent; true if inserted. Used to de-duplicate inbound messages across processes. */
   setIfAbsent<T>(key: string, value: T, expiresAt: Date | null): Promise<boolean>;
   /** Deletes entries whose expiry passed. */

@@ -72,7 +72,8 @@ export function registerAgentApi(app: FastifyInstance, deps: { service: JobServi
         // A client that hangs up stops the wait; jobs already handed out go back after the ack deadline.
         const abort = new AbortController();
         reply.raw.once('close', () => abort.abort());
-        return service.poll(req.agentName!, req.body ?? {}, abort.signal);
+        // The agent's name travels back so its own logs can carry it (the token does not say it).
+        return { agent: req.agentName!, ...(await service.poll(req.agentName!, req.body ?? {}, abort.signal)) };
       });
 
       scope.post<{ Params: { id: string }; Body: AckRequest }>('/jobs/:id/ack', { schema: ackSchema }, async (req) => state(await service.ack(req.agentName!, req.params.id, req.body.lease)));

@@ -25,6 +25,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.setErrorHandler((err: FastifyError | SkadiError | Error, req, reply) => {
     const { status, body } = toErrorResponse(err);
     if (status >= 500) options.logger.error({ err, url: req.url, method: req.method }, 'request failed');
+    const retryAfterMs = body.details?.retryAfterMs;
+    if (status === 429 && typeof retryAfterMs === 'number') void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
     void reply.status(status).send(body);
   });
 

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SkadiError } from '../core/errors.js';
 import { JOB_STATES, type JobState } from '../core/job.js';
 import type { Clock } from '../core/clock.js';
+import { parseSelector, selectorMatches } from '../core/selector.js';
 import type { AuditStore } from '../core/stores.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { TokenService } from '../auth/token-service.js';
@@ -112,10 +113,17 @@ export function registerUserApi(app: FastifyInstance, deps: UserApiDeps): void {
         return jobJson(done);
       });
 
-      scope.get('/agents', async () => {
-        const now = deps.clock.now();
-        return { agents: (await service.listAgents()).map((a) => agentJson(a, now, deps.offlineAfterMs)) };
-      });
+      scope.get<{ Querystring: { selector?: string } }>(
+        '/agents',
+        { schema: { querystring: { type: 'object', additionalProperties: false, properties: { selector: { type: 'string', maxLength: 1000 } } } } },
+        async (req) => {
+          // A selector that does not parse is a SelectorError: 400 SKADI_BAD_REQUEST with details.position and details.hint.
+          const selector = req.query.selector ? parseSelector(req.query.selector) : null;
+          const now = deps.clock.now();
+          const agents = (await service.listAgents()).filter((a) => selector === null || selectorMatches(selector, a));
+          return { agents: agents.map((a) => agentJson(a, now, deps.offlineAfterMs)) };
+        },
+      );
 
       scope.get<{ Params: { name: string } }>('/agents/:name', { schema: { params: { type: 'object', properties: { name: { type: 'string', maxLength: 63 } } } } }, async (req) => {
         const agent = await service.getAgent(req.params.name);

@@ -16,6 +16,8 @@ export interface AgentWaiters {
   register(agent: string): Waiter;
   /** Wakes the agent's held polls; with `cancelledJobId`, they also report that job as cancelled. */
   wake(agent: string, cancelledJobId?: string): void;
+  /** Wakes every held poll of every agent (shutdown). */
+  wakeAll(): void;
   /** Number of polls being held (metrics, benchmark). */
   size(): number;
 }
@@ -73,6 +75,9 @@ export function createAgentWaiters(): AgentWaiters {
     wake(agent, cancelledJobId) {
       const set = byAgent.get(agent);
       if (set) for (const fire of [...set]) fire(cancelledJobId);
+    },
+    wakeAll() {
+      for (const set of [...byAgent.values()]) for (const fire of [...set]) fire();
     },
     size: () => count,
   };

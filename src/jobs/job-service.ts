@@ -5,7 +5,10 @@ import { AGENT_NAME_PATTERN, type Agent } from '../core/agent.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Notifier } from '../core/event-bus.js';
-import type { JobListFilter, OutboxEvent, Stores, TransitionRequest, TransitionResult } from '../core/stores.js';
+import type { EventAgentStatusPayload } from '../core/events.js';
+import type { JobListFilter, NewJob, OutboxEvent, Stores, TransitionRequest, TransitionResult } from '../core/stores.js';
+import type { SignedJobFields } from '../core/job-signature.js';
+import type { Redactor } from '../core/redaction.js';
 import type { JobsApi, SubmitJobInput } from '../core/jobs-api.js';
 import type { AgentInfo, JobAssignment, PollRequest, PollResponse, ResultRequest } from '../core/agent-protocol.js';
 import { createAgentWaiters, type AgentWaiters } from './agent-waiters.js';
@@ -21,6 +24,8 @@ export interface JobServiceOptions {
   outboxClaimMs?: number;
   /** A check-in is written at most this often per agent (each poll still counts). */
   checkInWriteMs?: number;
+  /** Most jobs of one agent sent or running at once; 0 or absent: no limit here. */
+  maxConcurrentJobs?: number;
 }
 
 export interface JobServiceDeps {
@@ -31,9 +36,21 @@ export interface JobServiceDeps {
   clock: Clock;
   logger: Logger;
   waiters?: AgentWaiters;
+  /** An agent went offline (sweep) or came back (check-in); publishes EventAgentStatus. Must not throw. */
+  onAgentStatus?: (change: EventAgentStatusPayload) => Promise<void>;
+  /** A job was handed to its agent this long after it was created (dispatch latency metric). */
+  onDispatched?: (latencyMs: number) => void;
+  /** Signs each job at creation (stored with it, handed out with it, verified by the agent). None: jobs are unsigned. */
+  signer?: { sign(fields: SignedJobFields): string };
+  /** Configured secrets taken out of output and failure reasons before they are stored. */
+  redactor?: Redactor;
 }
 
-/** Channel of the notifier carrying wake-ups: `a <agent>` (work for an agent), `c <agent> <jobId>` (its job was cancelled), `f <jobId>` (job finished). */
+/**
+ * Channel of the notifier carrying wake-ups: `a <agent> [<origin>]` (work for an agent; origin
+ * names the sending service, which ignores its own), `c <agent> <jobId>` (its job was
+ * cancelled), `f <jobId>` (job finished).
+ */
 export const WAKE_CHANNEL = 'wake';
 
 export interface JobService extends JobsApi {
@@ -48,6 +65,12 @@ export interface JobService extends JobsApi {
   releaseUndelivered(jobs: readonly { id: string; agent: string; leaseId: string | null }[]): Promise<void>;
   /** Number of long-polls held open in this process. */
   heldPolls(): number;
+  /**
+   * Shutdown: answers the held long-polls now and holds no new ones, so closing the HTTP server
+   * does not wait up to a poll's full wait for them; the agents poll again (another process, or
+   * this one after its restart).
+   */
+  releasePolls(): void;
   /** Applies the timer rules once: ack deadlines, job timeouts, offline agents. */
   sweep(): Promise<{ redelivered: number; timedOut: number; offline: string[] }>;
 }
@@ -64,12 +87,15 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
   const lastCheckInWrite = new Map<string, { at: number; info: string }>();
   const finalWaiters = new Map<string, Set<() => void>>();
   let unlisten: (() => Promise<void>) | null = null;
+  /** Tells this service's wake-ups from other processes' on the notifier. */
+  const origin = randomId(8);
+  let releasing = false;
 
   const claimUntil = () => new Date(clock.now().getTime() + claimMs);
 
   function wakeAgent(agent: string, cancelledJobId?: string): void {
     waiters.wake(agent, cancelledJobId);
-    notifier.notify(WAKE_CHANNEL, cancelledJobId ? `c ${agent} ${cancelledJobId}` : `a ${agent}`).catch((err) => logger.warn({ err, agent }, 'wake-up not sent; the agent finds the job on its next poll'));
+    notifier.notify(WAKE_CHANNEL, cancelledJobId ? `c ${agent} ${cancelledJobId}` : `a ${agent} ${origin}`).catch((err) => logger.warn({ err, agent, ...(cancelledJobId ? { jobId: cancelledJobId } : {}) }, 'wake-up not sent; the agent finds the job on its next poll'));
   }
 
   function announceFinal(jobId: string): void {
@@ -120,6 +146,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
     if (before === 'offline') {
       logger.info({ agent }, 'agent is back online');
       await stores.audit.append({ at: now, actor: `agent:${agent}`, action: 'agent.online', target: agent, decision: 'info', detail: null });
+      await deps.onAgentStatus?.({ agent, from: 'offline', to: 'online', at: now.toISOString(), lastSeenAt: now.toISOString(), version: info?.version ?? null });
     }
   }
 
@@ -133,7 +160,31 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
       expiresAt: job.expiresAt.toISOString(),
       timeoutMs: job.timeoutMs,
       ackDeadline: (job.ackDeadline ?? job.expiresAt).toISOString(),
+      issuedAt: job.createdAt.toISOString(),
+      ...(job.signature ? { signature: job.signature } : {}),
     };
+  }
+
+  /** Signed at creation, not at hand-out: a row forged in the database later has no valid signature. */
+  function signed(job: NewJob): NewJob {
+    if (!deps.signer) return job;
+    const fields = { id: job.id, agent: job.agent, message: job.message, requester: job.requester.identity, issuedAt: job.createdAt.toISOString(), expiresAt: job.expiresAt.toISOString() };
+    return { ...job, signature: deps.signer.sign(fields) };
+  }
+
+  /** `max`, lowered so the agent holds at most maxConcurrentJobs (approximate across processes polling at once). */
+  async function room(agent: string, max: number): Promise<number> {
+    const cap = options.maxConcurrentJobs ?? 0;
+    if (cap <= 0 || max <= 0) return max;
+    const busy = await stores.jobs.findActiveByAgent(agent, ['sent', 'running'], cap);
+    return Math.min(max, cap - busy.length);
+  }
+
+  /** The job's final output: collected by the store, or here when it must be redacted first. */
+  async function finalOutput(jobId: string): Promise<{ collectOutput: true } | { output: string }> {
+    if (!deps.redactor || deps.redactor.empty) return { collectOutput: true };
+    // Again over the whole text: a secret split across two chunks escaped the per-chunk pass.
+    return { output: deps.redactor.redact(await stores.jobs.readOutput(jobId)) };
   }
 
   async function claim(agent: string, max: number): Promise<Job[]> {
@@ -141,6 +192,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
     const now = clock.now();
     const results = await stores.jobs.claimQueued(agent, max, () => randomId(16), new Date(now.getTime() + options.ackTimeoutMs), now, claimUntil());
     published(results);
+    if (deps.onDispatched) for (const r of results) deps.onDispatched(now.getTime() - r.job.createdAt.getTime());
     return results.map((r) => r.job);
   }
 
@@ -190,7 +242,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
       let result: TransitionResult;
       try {
         result = await stores.jobs.create(
-          {
+          signed({
             id: newJobId(),
             agent: agent.name,
             message,
@@ -203,7 +255,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
             parentId: input.parentId ?? null,
             createdAt: now,
             idempotency: input.idempotency,
-          },
+          }),
           claimUntil(),
         );
       } catch (err) {
@@ -223,6 +275,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
 
     get: (id) => stores.jobs.get(id),
     list: (filter: JobListFilter) => stores.jobs.list(filter),
+    readOutput: (id) => stores.jobs.readOutput(id),
     listAgents: () => stores.agents.list(),
     getAgent: (name) => stores.agents.get(name),
 
@@ -271,7 +324,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
       for (;;) {
         const waiter = waiters.register(agent);
         try {
-          const [jobs, cancels] = await Promise.all([claim(agent, max), cancelsFor(agent, [...new Set([...running, ...cancelledMeanwhile])])]);
+          const [jobs, cancels] = await Promise.all([claim(agent, await room(agent, max)), cancelsFor(agent, [...new Set([...running, ...cancelledMeanwhile])])]);
           if (jobs.length || cancels.length) {
             // The agent hung up while the jobs were being claimed: they go back at once rather than after the ack deadline.
             if (signal?.aborted && jobs.length) {
@@ -281,7 +334,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
             return { jobs: jobs.map(assignment), cancels };
           }
           const left = deadline - Date.now();
-          if (left <= 0 || signal?.aborted || !(await waiter.wait(left, signal))) return { jobs: [], cancels: [] };
+          if (left <= 0 || releasing || signal?.aborted || !(await waiter.wait(left, signal))) return { jobs: [], cancels: [] };
           cancelledMeanwhile = waiter.cancelled;
         } finally {
           waiter.dispose();
@@ -306,35 +359,45 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
       assertLease(job, lease);
       if (job.state !== 'running') throw new InvalidTransitionError(`job ${jobId} is ${job.state}; output is taken only while it runs`, { state: job.state });
       const stats = await stores.jobs.outputStats(jobId);
-      const room = options.maxOutput - stats.size;
+      const space = options.maxOutput - stats.size;
+      const text = deps.redactor ? deps.redactor.redact(data) : data;
       // Past the cap the chunk is kept empty, so the chunk count still adds up and the reply says the output was cut.
-      await stores.jobs.appendOutput(jobId, seq, room >= data.length ? data : data.slice(0, Math.max(0, room)));
+      await stores.jobs.appendOutput(jobId, seq, space >= text.length ? text : text.slice(0, Math.max(0, space)));
       return { cancelled: false };
     },
 
     async result(agent, jobId, req) {
+      // The usual case first: the output is complete and the compare-and-set (running, this
+      // lease, this agent) takes the result. Only when it does not is the job read to say why,
+      // in the order an agent needs: not its job, a repeated result, a stale lease, the wrong
+      // state, missing output.
+      const stats = await stores.jobs.outputStats(jobId);
+      const complete = stats.chunks === req.chunks && (req.chunks === 0 || stats.maxSeq === req.chunks - 1);
+      if (complete) {
+        const to: JobState = req.exitCode === 0 && !req.error ? 'succeeded' : 'failed';
+        const done = await transition({
+          jobId,
+          from: ['running'],
+          to,
+          expectLeaseId: req.lease,
+          expectAgent: agent,
+          reason: req.error === undefined ? null : deps.redactor ? deps.redactor.redact(req.error) : req.error,
+          patch: { exitCode: req.exitCode, ...(await finalOutput(jobId)), outputTruncated: stats.size >= options.maxOutput },
+        });
+        if (done) {
+          // A slot freed: a poll held while the agent was at its limit may take the next job now.
+          if ((options.maxConcurrentJobs ?? 0) > 0) wakeAgent(agent);
+          return done;
+        }
+      }
       const job = await ownJob(agent, jobId);
       if ((job.state === 'succeeded' || job.state === 'failed') && job.leaseId === req.lease) return job; // a repeated result
       assertLease(job, req.lease);
       if (job.state !== 'running') throw new InvalidTransitionError(`job ${jobId} is ${job.state}; a result is taken only for a running job`, { state: job.state });
-      const stats = await stores.jobs.outputStats(jobId);
-      if (stats.chunks !== req.chunks || (req.chunks > 0 && stats.maxSeq !== req.chunks - 1)) {
+      if (!complete) {
         throw new SkadiError('SKADI_OUTPUT_INCOMPLETE', `the server has ${stats.chunks} of ${req.chunks} output chunks; send the missing ones, then the result again`, { have: stats.chunks });
       }
-      const to: JobState = req.exitCode === 0 && !req.error ? 'succeeded' : 'failed';
-      const done = await transition({
-        jobId,
-        from: ['running'],
-        to,
-        expectLeaseId: req.lease,
-        expectAgent: agent,
-        reason: req.error ?? null,
-        patch: { exitCode: req.exitCode, collectOutput: true, outputTruncated: stats.size >= options.maxOutput },
-      });
-      if (done) return done;
-      const now = await ownJob(agent, jobId);
-      if ((now.state === 'succeeded' || now.state === 'failed') && now.leaseId === req.lease) return now;
-      throw new InvalidTransitionError(`job ${jobId} is ${now.state}; the result was not recorded`, { state: now.state });
+      throw new InvalidTransitionError(`job ${jobId} is ${job.state}; the result was not recorded`, { state: job.state });
     },
 
     async sweep() {
@@ -364,6 +427,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
           lastCheckInWrite.delete(agent.name);
           logger.warn({ agent: agent.name, lastSeenAt: agent.lastSeenAt, expiredJobs: expired }, 'agent offline');
           await stores.audit.append({ at: now, actor: 'system', action: 'agent.offline', target: agent.name, decision: 'info', detail: { expiredJobs: expired } });
+          await deps.onAgentStatus?.({ agent: agent.name, from: 'online', to: 'offline', at: now.toISOString(), lastSeenAt: agent.lastSeenAt?.toISOString() ?? null, version: agent.version });
         }
       }
       return { redelivered, timedOut, offline };
@@ -371,7 +435,12 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
 
     async start() {
       unlisten = await notifier.listen(WAKE_CHANNEL, (msg) => {
-        if (msg.startsWith('a ')) waiters.wake(msg.slice(2));
+        if (msg.startsWith('a ')) {
+          // Our own wake-up comes back from Redis a moment later: the polls it was for are
+          // answered already, and waking their successors would only cost an empty claim.
+          const [, agent, from] = msg.split(' ');
+          if (agent && from !== origin) waiters.wake(agent);
+        }
         else if (msg.startsWith('c ')) {
           const [, agent, jobId] = msg.split(' ');
           if (agent && jobId) waiters.wake(agent, jobId);
@@ -384,6 +453,10 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
       unlisten = null;
     },
     heldPolls: () => waiters.size(),
+    releasePolls() {
+      releasing = true;
+      waiters.wakeAll();
+    },
   };
   return service;
 }

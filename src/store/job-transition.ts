@@ -1,8 +1,9 @@
-import type { EntityManager, QueryDeepPartialEntity } from 'typeorm';
 import { canTransition, InvalidTransitionError, isTerminal } from '../core/index.js';
 import type { OutboxEvent, TransitionRequest } from '../core/index.js';
-import { JobEntity, JobOutputEntity, OutboxEventEntity } from '../../entities/index.js';
+import type { JobEntity } from '../../entities/index.js';
 import { jobStatusEvent, outboxRow } from './job-status-event.js';
+import { JobSql } from './job-sql.js';
+import type { AtomicStep, SqlParam, StoreDb } from './store-db.js';
 
 /** A transition that took effect: the row as now stored and the event it produced. */
 export interface AppliedTransition {
@@ -29,67 +30,81 @@ export function meetsCondition(row: JobEntity, req: TransitionRequest): boolean 
   return req.expectLeaseId === undefined || row.leaseId === req.expectLeaseId;
 }
 
-/** The columns a transition writes, and the row they produce from `current`. */
+/** The columns a transition writes (column → value), and the row they produce from `current`. */
 function plan(current: JobEntity, req: TransitionRequest, output: string | undefined) {
   const at = req.at.getTime();
   const patch = req.patch ?? {};
   // `reason` explains the state the job is in, so a transition without one clears it.
-  const set: QueryDeepPartialEntity<JobEntity> = { state: req.to, reason: req.reason ?? null, updatedAt: at };
-  if (req.to === 'sent') set.sentAt = at;
-  if (req.to === 'running') set.runningAt = at;
-  if (isTerminal(req.to)) set.finishedAt = at;
-  if (patch.leaseId !== undefined) set.leaseId = patch.leaseId;
-  if (patch.ackDeadline !== undefined) set.ackDeadline = patch.ackDeadline?.getTime() ?? null;
-  if (patch.incrementAttempt) set.attempt = current.attempt + 1;
-  if (patch.exitCode !== undefined) set.exitCode = patch.exitCode;
-  if (patch.outputTruncated !== undefined) set.outputTruncated = patch.outputTruncated;
-  if (output !== undefined) set.output = output;
-  const row = { ...current, ...(set as Partial<JobEntity>), version: current.version + 1 };
+  const set: Array<[column: string, property: keyof JobEntity, value: SqlParam]> = [
+    ['state', 'state', req.to],
+    ['reason', 'reason', req.reason ?? null],
+    ['updated_at', 'updatedAt', at],
+  ];
+  if (req.to === 'sent') set.push(['sent_at', 'sentAt', at]);
+  if (req.to === 'running') set.push(['running_at', 'runningAt', at]);
+  if (isTerminal(req.to)) set.push(['finished_at', 'finishedAt', at]);
+  if (patch.leaseId !== undefined) set.push(['lease_id', 'leaseId', patch.leaseId]);
+  if (patch.ackDeadline !== undefined) set.push(['ack_deadline', 'ackDeadline', patch.ackDeadline?.getTime() ?? null]);
+  if (patch.incrementAttempt) set.push(['attempt', 'attempt', current.attempt + 1]);
+  if (patch.exitCode !== undefined) set.push(['exit_code', 'exitCode', patch.exitCode]);
+  if (patch.outputTruncated !== undefined) set.push(['output_truncated', 'outputTruncated', patch.outputTruncated]);
+  if (output !== undefined) set.push(['output', 'output', output]);
+  const row = { ...current, version: current.version + 1 } as JobEntity;
+  for (const [, property, value] of set) (row as unknown as Record<string, unknown>)[property] = value;
   return { set, row };
 }
 
 /**
- * Compare-and-set of one job read at `current.version`: `UPDATE … SET …, version = version + 1
- * WHERE id AND version AND state IN (from) [AND lease] [AND agent]`. The version pins the
- * exact row read, so the event's `from` is exact. Null when another writer got there first.
- * Call inside a transaction.
+ * The compare-and-set of one job read at `current.version`: `UPDATE … SET …, version = version + 1
+ * WHERE id AND version AND state IN (from) [AND lease] [AND agent]`. The version pins the exact
+ * row read, so the event's `from` is exact. The statement shapes (which columns, how many
+ * from-states) are a small fixed set, so SQLite keeps each prepared.
  */
-export async function casTransition(em: EntityManager, current: JobEntity, req: TransitionRequest): Promise<AppliedTransition | null> {
-  const output = req.patch?.collectOutput ? await collectOutput(em, current.id) : undefined;
+function casUpdate(db: StoreDb, current: JobEntity, req: TransitionRequest, output: string | undefined): { step: AtomicStep; applied: AppliedTransition } {
   const { set, row } = plan(current, req, output);
-  const query = em
-    .createQueryBuilder()
-    .update(JobEntity)
-    .set({ ...set, version: () => 'version + 1' })
-    .where('id = :id AND version = :version AND state IN (:...from)', { id: current.id, version: current.version, from: [...req.from] })
-    .updateEntity(false);
-  if (req.expectLeaseId === null) query.andWhere('lease_id IS NULL');
-  else if (req.expectLeaseId !== undefined) query.andWhere('lease_id = :lease', { lease: req.expectLeaseId });
-  if (req.expectAgent !== undefined) query.andWhere('agent = :agent', { agent: req.expectAgent });
-  const result = await query.execute();
-  if (result.affected !== 1) return null;
-  return { row, event: jobStatusEvent(row, current.state, req.at) };
+  const params: SqlParam[] = set.map(([, , value]) => value);
+  let where = `"id" = ? AND "version" = ? AND "state" IN (${req.from.map(() => '?').join(', ')})`;
+  params.push(current.id, current.version, ...req.from);
+  if (req.expectLeaseId === null) where += ' AND "lease_id" IS NULL';
+  else if (req.expectLeaseId !== undefined) {
+    where += ' AND "lease_id" = ?';
+    params.push(req.expectLeaseId);
+  }
+  if (req.expectAgent !== undefined) {
+    where += ' AND "agent" = ?';
+    params.push(req.expectAgent);
+  }
+  const sql = db.sql(`UPDATE "jobs" SET ${set.map(([column]) => `"${column}" = ?`).join(', ')}, "version" = "version" + 1 WHERE ${where}`);
+  return { step: { sql, params }, applied: { row, event: jobStatusEvent(row, current.state, req.at) } };
 }
 
-/** Writes the events of applied transitions to the outbox (same transaction). */
-export async function insertEvents(em: EntityManager, applied: readonly AppliedTransition[], claimUntil: Date): Promise<void> {
-  if (applied.length === 0) return;
-  await em
-    .createQueryBuilder()
-    .insert()
-    .into(OutboxEventEntity)
-    .values(applied.map((a) => outboxRow(a.event, claimUntil)))
-    .updateEntity(false)
-    .execute();
+/**
+ * Applies compare-and-set transitions, each with its outbox event, atomically: per job the
+ * UPDATE, then the event's INSERT only if that UPDATE changed the row. Returns the ones that
+ * took effect (the others lost to another writer). Jobs are updated in the order given, so
+ * concurrent MySQL claimers queue on the row locks instead of deadlocking.
+ */
+export async function applyTransitions(
+  db: StoreDb,
+  sql: JobSql,
+  items: ReadonlyArray<{ current: JobEntity; req: TransitionRequest }>,
+  outboxClaimUntil: Date,
+): Promise<AppliedTransition[]> {
+  const planned: AppliedTransition[] = [];
+  const steps: AtomicStep[] = [];
+  for (const { current, req } of items) {
+    // The result's output: the chunks are complete (the service checked), so they are read first.
+    const output = req.patch?.output ?? (req.patch?.collectOutput ? await collectOutput(db, current.id) : undefined);
+    const { step, applied } = casUpdate(db, current, req, output);
+    planned.push(applied);
+    steps.push(step, { sql: sql.insertOutbox, params: JobSql.outboxParams(outboxRow(applied.event, outboxClaimUntil)), ifPreviousChanged: { conditionalSql: sql.insertOutboxIfChanged } });
+  }
+  const affected = await db.atomic(steps);
+  return planned.filter((_, i) => affected[2 * i] === 1);
 }
 
 /** The job's stored output chunks, concatenated in seq order. */
-export async function collectOutput(em: EntityManager, jobId: string): Promise<string> {
-  const chunks = await em
-    .createQueryBuilder(JobOutputEntity, 'o')
-    .select('o.data', 'data')
-    .where('o.jobId = :jobId', { jobId })
-    .orderBy('o.seq', 'ASC')
-    .getRawMany<{ data: string }>();
-  return chunks.map((c) => c.data).join('');
+export async function collectOutput(db: StoreDb, jobId: string): Promise<string> {
+  const { rows } = await db.query<{ data: string }>(db.sql(`SELECT "data" FROM "job_outputs" WHERE "job_id" = ? ORDER BY "seq" ASC`), [jobId]);
+  return rows.map((c) => String(c.data)).join('');
 }

@@ -13,7 +13,7 @@ export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const db = new StoreDb(dataSource);
   if (db.dialect === 'sqlite') {
     // SQLite DDL is transactional: all migrations commit together or not at all.
-    const applied = await db.run(() => dataSource.runMigrations({ transaction: 'all' }));
+    const applied = await db.runAlone(() => dataSource.runMigrations({ transaction: 'all' }));
     return applied.map((m) => m.name);
   }
   // GET_LOCK belongs to a connection, so hold one for the whole run.

@@ -32,6 +32,7 @@ export function storesOver(dataSource: DataSource, deps: TypeormStoresDeps = {})
       await db.run((em) => em.query('SELECT 1'));
     },
     async close() {
+      await db.close();
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };

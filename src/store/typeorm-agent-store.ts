@@ -4,6 +4,7 @@ import type { Agent, AgentStatus, AgentStore, CheckIn, NewAgent } from '../core/
 import { AgentEntity } from '../../entities/index.js';
 import { toDate } from './dates.js';
 import { isUniqueViolation } from './db-errors.js';
+import { RawEntity } from './raw-entity.js';
 import type { StoreDb } from './store-db.js';
 
 function toAgent(row: AgentEntity): Agent {
@@ -31,7 +32,14 @@ function clip(value: string | null, max: number): string | null {
 
 /** AgentStore over TypeORM; check-in and offline marking are compare-and-set on the status. */
 export class TypeormAgentStore implements AgentStore {
-  constructor(private readonly db: StoreDb) {}
+  /** Read on every job submitted (raw SQL: see StoreDb.exec). */
+  private readonly raw: RawEntity<AgentEntity>;
+  private readonly selectByName: string;
+
+  constructor(private readonly db: StoreDb) {
+    this.raw = new RawEntity(db, AgentEntity);
+    this.selectByName = db.sql(`SELECT ${this.raw.columnList} FROM "agents" WHERE "name" = ?`);
+  }
 
   async create(agent: NewAgent): Promise<Agent> {
     const row: AgentEntity = {
@@ -57,8 +65,8 @@ export class TypeormAgentStore implements AgentStore {
   }
 
   async get(name: string): Promise<Agent | null> {
-    const row = await this.db.run((em) => em.createQueryBuilder(AgentEntity, 'a').where('a.name = :name', { name }).getOne());
-    return row ? toAgent(row) : null;
+    const { rows } = await this.db.query(this.selectByName, [name]);
+    return rows[0] ? toAgent(this.raw.fromRaw(rows[0])) : null;
   }
 
   async list(): Promise<Agent[]> {

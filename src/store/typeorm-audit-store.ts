@@ -16,18 +16,16 @@ function toEntry(row: AuditLogEntity): AuditEntry & { id: number } {
 
 /** AuditStore over TypeORM: an append-only log, read newest first. */
 export class TypeormAuditStore implements AuditStore {
-  constructor(private readonly db: StoreDb) {}
+  private readonly insert: string;
 
+  constructor(private readonly db: StoreDb) {
+    this.insert = db.sql(`INSERT INTO "audit_log" ("occurred_at", "actor", "action", "target", "decision", "detail") VALUES (?, ?, ?, ?, ?, ?)`);
+  }
+
+  /** One INSERT, committed with concurrent writes (group commit). */
   async append(entry: AuditEntry): Promise<void> {
-    const row: Omit<AuditLogEntity, 'id'> = {
-      occurredAt: entry.at.getTime(),
-      actor: entry.actor,
-      action: entry.action,
-      target: entry.target,
-      decision: entry.decision,
-      detail: entry.detail === null ? null : JSON.stringify(entry.detail),
-    };
-    await this.db.run((em) => em.createQueryBuilder().insert().into(AuditLogEntity).values(row).updateEntity(false).execute());
+    const detail = entry.detail === null ? null : JSON.stringify(entry.detail);
+    await this.db.writeOne(this.insert, [entry.at.getTime(), entry.actor, entry.action, entry.target, entry.decision, detail]);
   }
 
   async list(limit: number, actor?: string): Promise<(AuditEntry & { id: number })[]> {

@@ -1,12 +1,12 @@
-import type { EntityManager } from 'typeorm';
 import { ACTIVE_STATES, SkadiError } from '../core/index.js';
 import type { Clock, Job, JobListFilter, JobState, JobStore, NewJob, TransitionRequest, TransitionResult } from '../core/index.js';
-import { JobEntity, JobOutputEntity, OutboxEventEntity } from '../../entities/index.js';
+import { JobEntity, JobOutputEntity } from '../../entities/index.js';
 import { isUniqueViolation } from './db-errors.js';
 import { newJobRow, toJob } from './job-row.js';
 import { jobStatusEvent, outboxRow } from './job-status-event.js';
-import { assertAllowed, casTransition, collectOutput, insertEvents, meetsCondition, type AppliedTransition } from './job-transition.js';
-import type { StoreDb } from './store-db.js';
+import { JobSql } from './job-sql.js';
+import { applyTransitions, assertAllowed, collectOutput, meetsCondition, type AppliedTransition } from './job-transition.js';
+import { padInList, type StoreDb } from './store-db.js';
 
 // A CAS that lost only to a change that left the job eligible (another transition in
 // between) is tried again from a fresh read; more than a few rounds means heavy contention.
@@ -16,21 +16,31 @@ function result(applied: AppliedTransition): TransitionResult {
   return { job: toJob(applied.row), event: applied.event };
 }
 
-/** JobStore over TypeORM: every transition is a compare-and-set that writes its outbox event in the same transaction. */
+/**
+ * JobStore over TypeORM: every transition is a compare-and-set that writes its outbox event in
+ * the same transaction. The hot path (get, claim, transitions, output) is raw SQL bound with
+ * parameters (job-sql.ts); listings and timer queries use the QueryBuilder.
+ */
 export class TypeormJobStore implements JobStore {
+  private readonly sql: JobSql;
+  /** get() calls made in one tick, answered by one SELECT … IN (…). */
+  private pendingGets: Map<string, Array<{ resolve: (row: JobEntity | null) => void; reject: (err: unknown) => void }>> | null = null;
+
   constructor(
     private readonly db: StoreDb,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.sql = new JobSql(db);
+  }
 
   async create(job: NewJob, outboxClaimUntil: Date): Promise<TransitionResult> {
     const row = newJobRow(job);
     const event = jobStatusEvent(row, null, job.createdAt);
     try {
-      await this.db.transaction(async (em) => {
-        await em.createQueryBuilder().insert().into(JobEntity).values(row).updateEntity(false).execute();
-        await em.createQueryBuilder().insert().into(OutboxEventEntity).values(outboxRow(event, outboxClaimUntil)).updateEntity(false).execute();
-      });
+      await this.db.atomic([
+        { sql: this.sql.insertJob, params: this.sql.job.params(row) },
+        { sql: this.sql.insertOutbox, params: JobSql.outboxParams(outboxRow(event, outboxClaimUntil)) },
+      ]);
     } catch (err) {
       // Two requests with one Idempotency-Key raced past the service's lookup: tell it which
       // job won, so it can answer with that one (same fingerprint) or refuse (different).
@@ -49,8 +59,46 @@ export class TypeormJobStore implements JobStore {
   }
 
   async get(id: string): Promise<Job | null> {
-    const row = await this.db.run((em) => this.row(em, id));
+    const row = await this.batchedRow(id);
     return row ? toJob(row) : null;
+  }
+
+  /**
+   * The row of `id`, read fresh. Calls made in the same tick (a poll checking the jobs an agent
+   * runs, concurrent requests) share one SELECT … WHERE id IN (…); each still sees the row as it
+   * is after its call was made.
+   */
+  private batchedRow(id: string): Promise<JobEntity | null> {
+    return new Promise((resolve, reject) => {
+      if (!this.pendingGets) {
+        this.pendingGets = new Map();
+        queueMicrotask(() => void this.flushGets());
+      }
+      const waiting = this.pendingGets.get(id);
+      if (waiting) waiting.push({ resolve, reject });
+      else this.pendingGets.set(id, [{ resolve, reject }]);
+    });
+  }
+
+  private async flushGets(): Promise<void> {
+    const batch = this.pendingGets!;
+    this.pendingGets = null;
+    const ids = [...batch.keys()];
+    try {
+      const found = new Map<string, JobEntity>();
+      for (let i = 0; i < ids.length; i += 128) {
+        const chunk = padInList(ids.slice(i, i + 128));
+        const sql = chunk.length === 1 ? this.sql.selectById : this.sql.selectByIds(chunk.length);
+        const { rows } = await this.db.query(sql, chunk);
+        for (const raw of rows) {
+          const row = this.sql.job.fromRaw(raw);
+          found.set(row.id, row);
+        }
+      }
+      for (const [id, waiting] of batch) for (const w of waiting) w.resolve(found.has(id) ? { ...found.get(id)! } : null);
+    } catch (err) {
+      for (const waiting of batch.values()) for (const w of waiting) w.reject(err);
+    }
   }
 
   async findByIdempotencyKey(scope: string, key: string): Promise<{ job: Job; fingerprint: string } | null> {
@@ -77,13 +125,9 @@ export class TypeormJobStore implements JobStore {
   async transition(req: TransitionRequest, outboxClaimUntil: Date): Promise<TransitionResult | null> {
     assertAllowed(req);
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      const current = await this.db.run((em) => this.row(em, req.jobId));
+      const current = await this.batchedRow(req.jobId);
       if (!current || !meetsCondition(current, req)) return null;
-      const applied = await this.db.transaction(async (em) => {
-        const done = await casTransition(em, current, req);
-        if (done) await insertEvents(em, [done], outboxClaimUntil);
-        return done;
-      });
+      const [applied] = await applyTransitions(this.db, this.sql, [{ current, req }], outboxClaimUntil);
       if (applied) return result(applied);
     }
     return null;
@@ -93,29 +137,14 @@ export class TypeormJobStore implements JobStore {
     if (max <= 0) return [];
     // The hot path: an idle agent's poll costs this one indexed SELECT. A job whose timeout
     // already passed is left for the expiry timer rather than handed out.
-    const candidates = await this.db.run((em) =>
-      em
-        .createQueryBuilder(JobEntity, 'j')
-        .where('j.agent = :agent AND j.state = :state AND j.expiresAt >= :at', { agent, state: 'queuing', at: at.getTime() })
-        .orderBy('j.createdAt', 'ASC')
-        .addOrderBy('j.id', 'ASC')
-        .limit(max)
-        .getMany(),
-    );
-    if (candidates.length === 0) return [];
+    const found = await this.db.query(this.sql.selectQueued, [agent, 'queuing', at.getTime(), max]);
+    if (found.rows.length === 0) return [];
+    const candidates = found.rows.map((raw) => this.sql.job.fromRaw(raw));
     // Another process may have read the same candidates; the per-row CAS hands each to one
     // of us. Rows are updated in the same order everywhere, so MySQL claimers queue on the
     // row locks instead of deadlocking.
-    const won = await this.db.transaction(async (em) => {
-      const applied: AppliedTransition[] = [];
-      for (const row of candidates) {
-        const req: TransitionRequest = { jobId: row.id, from: ['queuing'], to: 'sent', patch: { leaseId: leases(), ackDeadline }, at };
-        const done = await casTransition(em, row, req);
-        if (done) applied.push(done);
-      }
-      await insertEvents(em, applied, outboxClaimUntil);
-      return applied;
-    });
+    const items = candidates.map((current) => ({ current, req: { jobId: current.id, from: ['queuing'], to: 'sent', patch: { leaseId: leases(), ackDeadline }, at } satisfies TransitionRequest }));
+    const won = await applyTransitions(this.db, this.sql, items, outboxClaimUntil);
     return won.map(result);
   }
 
@@ -160,9 +189,9 @@ export class TypeormJobStore implements JobStore {
   }
 
   async appendOutput(jobId: string, seq: number, data: string): Promise<boolean> {
-    const chunk: JobOutputEntity = { jobId, seq, data, size: data.length, createdAt: this.clock.now().getTime() };
     try {
-      await this.db.run((em) => em.createQueryBuilder().insert().into(JobOutputEntity).values(chunk).updateEntity(false).execute());
+      const at = this.clock.now().getTime();
+      await this.db.writeOne(this.sql.insertOutput, [jobId, seq, data, data.length, at]);
       return true;
     } catch (err) {
       // The (job_id, seq) key makes a resent chunk a no-op; the first copy wins.
@@ -172,27 +201,18 @@ export class TypeormJobStore implements JobStore {
   }
 
   async outputStats(jobId: string): Promise<{ chunks: number; maxSeq: number; size: number }> {
-    const raw = await this.db.run((em) =>
-      em
-        .createQueryBuilder(JobOutputEntity, 'o')
-        .select('COUNT(*)', 'chunks')
-        .addSelect('MAX(o.seq)', 'maxSeq')
-        .addSelect('SUM(o.size)', 'size')
-        .where('o.jobId = :jobId', { jobId })
-        .getRawOne<{ chunks: number | string; maxSeq: number | string | null; size: number | string | null }>(),
-    );
+    const { rows } = await this.db.query<{ chunks: number | string; maxSeq: number | string | null; size: number | string | null }>(this.sql.outputStats, [jobId]);
+    const raw = rows[0];
     // MySQL returns COUNT/SUM as strings (bigint, decimal). maxSeq is -1 when there is no chunk.
     return { chunks: Number(raw?.chunks ?? 0), maxSeq: raw?.maxSeq == null ? -1 : Number(raw.maxSeq), size: Number(raw?.size ?? 0) };
   }
 
   async readOutput(jobId: string): Promise<string> {
-    return this.db.run(async (em) => {
-      const hasChunks = await em.createQueryBuilder(JobOutputEntity, 'o').where('o.jobId = :jobId', { jobId }).getExists();
-      if (hasChunks) return collectOutput(em, jobId);
-      // Output that never came in chunks (or whose chunks were removed) lives on the job.
-      const job = await em.createQueryBuilder(JobEntity, 'j').select('j.output', 'output').where('j.id = :jobId', { jobId }).getRawOne<{ output: string | null }>();
-      return job?.output ?? '';
-    });
+    const hasChunks = await this.db.run((em) => em.createQueryBuilder(JobOutputEntity, 'o').where('o.jobId = :jobId', { jobId }).getExists());
+    if (hasChunks) return collectOutput(this.db, jobId);
+    // Output that never came in chunks (or whose chunks were removed) lives on the job.
+    const job = await this.db.run((em) => em.createQueryBuilder(JobEntity, 'j').select('j.output', 'output').where('j.id = :jobId', { jobId }).getRawOne<{ output: string | null }>());
+    return job?.output ?? '';
   }
 
   async countByState(): Promise<Partial<Record<JobState, number>>> {
@@ -202,9 +222,5 @@ export class TypeormJobStore implements JobStore {
     const counts: Partial<Record<JobState, number>> = {};
     for (const { state, n } of rows) counts[state] = Number(n);
     return counts;
-  }
-
-  private row(em: EntityManager, id: string): Promise<JobEntity | null> {
-    return em.createQueryBuilder(JobEntity, 'j').where('j.id = :id', { id }).getOne();
   }
 }

@@ -34,9 +34,9 @@ export class TypeormKeyValueStore implements KeyValueStore {
     return row ? (JSON.parse(row.value) as T) : null;
   }
 
-  /** Stores a value without expiry, replacing any entry. */
-  async set<T>(key: string, value: T): Promise<void> {
-    const row: KvEntryEntity = { id: storageKey(key), value: JSON.stringify(value ?? null), expiresAt: null, updatedAt: this.clock.now().getTime() };
+  /** Stores a value, replacing any entry (and its expiry). */
+  async set<T>(key: string, value: T, expiresAt: Date | null = null): Promise<void> {
+    const row: KvEntryEntity = { id: storageKey(key), value: JSON.stringify(value ?? null), expiresAt: expiresAt?.getTime() ?? null, updatedAt: this.clock.now().getTime() };
     await this.db.run((em) =>
       em.createQueryBuilder().insert().into(KvEntryEntity).values(row).orUpdate(['value', 'expires_at', 'updated_at'], ['id']).updateEntity(false).execute(),
     );

@@ -80,6 +80,25 @@ export class TypeormReplyStore implements ReplyStore {
     );
   }
 
+  async releaseAbandoned(ownerPrefix: string, keep: string): Promise<number> {
+    // Claims are few (only replies being sent right now), so they are read and matched here
+    // rather than with a LIKE whose escaping differs between SQLite and MySQL.
+    const held = await this.db.run((em) => em.createQueryBuilder(ReplyEntity, 'r').where("r.state = 'claimed' AND r.owner <> :keep", { keep }).getMany());
+    let freed = 0;
+    for (const row of held.filter((r) => r.owner.startsWith(ownerPrefix))) {
+      const result = await this.db.run((em) =>
+        em
+          .createQueryBuilder()
+          .delete()
+          .from(ReplyEntity)
+          .where("job_id = :jobId AND reply_key = :key AND owner = :owner AND state = 'claimed'", { jobId: row.jobId, key: row.key, owner: row.owner })
+          .execute(),
+      );
+      freed += result.affected ?? 0;
+    }
+    return freed;
+  }
+
   async get(jobId: string, key: string): Promise<ReplyRecord | null> {
     const row = await this.db.run((em) => em.createQueryBuilder(ReplyEntity, 'r').where('r.jobId = :jobId AND r.key = :key', { jobId, key }).getOne());
     return row ? toRecord(row) : null;

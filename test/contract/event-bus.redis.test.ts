@@ -1,8 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectClaimCommand } from '../../src/bus/pending-claimer.js';
 import { createRedisStreamBus, type RedisStreamBusOptions } from '../../src/bus/redis-stream-bus.js';
-import { EVENTS, type EventBus } from '../../src/core/index.js';
-import { jobStatusPayload, sleep, waitFor } from '../helpers/bus-kit.js';
+import { EVENTS, silentLogger, type EventBus, type Logger } from '../../src/core/index.js';
+import { jobStatusPayload, recordingLogger, sleep, waitFor } from '../helpers/bus-kit.js';
 import { redisUrl, uniqueName } from '../helpers/services.js';
 import { eventBusContract } from './event-bus.contract.js';
 
@@ -12,8 +13,8 @@ let counter = 0;
 const buses: EventBus[] = [];
 
 /** A bus on this file's key space; short waits so that retries and claims happen within a test. */
-function bus(overrides: Partial<RedisStreamBusOptions> = {}): EventBus {
-  const created = createRedisStreamBus({ url: redisUrl(), keyPrefix: `${base}${counter}:`, consumer: 'proc-1', blockMs: 500, retryMinMs: 50, retryMaxMs: 200, ...overrides });
+function bus(overrides: Partial<RedisStreamBusOptions> = {}, logger?: Logger): EventBus {
+  const created = createRedisStreamBus({ url: redisUrl(), keyPrefix: `${base}${counter}:`, consumer: 'proc-1', blockMs: 500, retryMinMs: 50, retryMaxMs: 200, ...overrides }, { logger });
   buses.push(created);
   return created;
 }
@@ -39,6 +40,12 @@ afterAll(async () => {
 eventBusContract('redis streams', async () => {
   counter++; // a fresh key prefix per test: groups and pending lists start empty
   return bus();
+});
+
+// The Redis 5 path (XPENDING + XCLAIM instead of XAUTOCLAIM), forced on this newer server.
+eventBusContract('redis streams, claiming with XPENDING + XCLAIM', async () => {
+  counter++;
+  return bus({ claimCommand: 'XCLAIM' });
 });
 
 describe('redis stream bus', () => {
@@ -95,24 +102,62 @@ describe('redis stream bus', () => {
     expect(got).toEqual(['taken', 'after']);
   });
 
-  it('takes over events a dead consumer left pending (XAUTOCLAIM after claimIdleMs)', async () => {
+  it.each(['detect', 'XCLAIM'] as const)('takes over events a dead consumer left pending after claimIdleMs (claimCommand: %s)', async (claimCommand) => {
     counter++;
     const prefix = `${base}${counter}:`;
     const key = streamKey(prefix);
-    const publisher = bus({ consumer: 'publisher' });
+    const publisher = bus({ consumer: 'publisher', claimCommand });
     await admin.xgroup('CREATE', key, 'router', '$', 'MKSTREAM');
     await publisher.publish('EventJobStatus', jobStatusPayload(1), 'orphan');
     // A consumer that read the entry and died.
     const read = await admin.xreadgroup('GROUP', 'router', 'dead-proc', 'COUNT', 10, 'STREAMS', key, '>');
     expect(read).not.toBeNull();
 
-    const survivor = bus({ consumer: 'alive', claimIdleMs: 200, blockMs: 100 });
+    const lines = recordingLogger();
+    const survivor = bus({ consumer: 'alive', claimIdleMs: 200, blockMs: 100, claimCommand }, lines);
     const got: string[] = [];
     const started = Date.now();
     await survivor.subscribe('EventJobStatus', 'router', async (e) => void got.push(e.id));
     await waitFor('survivor took over the orphan', () => got.includes('orphan'), 5000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150); // not before it was idle long enough
     await waitFor('nothing left pending', async () => ((await admin.xpending(key, 'router')) as [number])[0] === 0);
+    // `detect` chose XAUTOCLAIM on this server (>= 6.2); the forced fallback really used XCLAIM.
+    const took = lines.lines.find((l) => l.msg === 'took over idle pending events');
+    expect(took?.obj).toMatchObject({ claimed: 1, command: claimCommand === 'detect' ? 'XAUTOCLAIM' : 'XCLAIM' });
+  });
+
+  it('XPENDING + XCLAIM: pages through the pending list, takes only idle entries, and two survivors handle each orphan once', async () => {
+    counter++;
+    const prefix = `${base}${counter}:`;
+    const key = streamKey(prefix);
+    const publisher = bus({ consumer: 'publisher' });
+    await admin.xgroup('CREATE', key, 'router', '$', 'MKSTREAM');
+    const orphans = Array.from({ length: 7 }, (_, i) => `orphan-${i}`);
+    for (const [i, id] of orphans.entries()) await publisher.publish('EventJobStatus', jobStatusPayload(i), id);
+    // Two consumers read the entries and died.
+    await admin.xreadgroup('GROUP', 'router', 'dead-a', 'COUNT', 4, 'STREAMS', key, '>');
+    await admin.xreadgroup('GROUP', 'router', 'dead-b', 'COUNT', 10, 'STREAMS', key, '>');
+    await sleep(1100);
+    // A live consumer just read these: not idle, so nobody may take them.
+    await publisher.publish('EventJobStatus', jobStatusPayload(100), 'busy-0');
+    await publisher.publish('EventJobStatus', jobStatusPayload(101), 'busy-1');
+    await admin.xreadgroup('GROUP', 'router', 'live', 'COUNT', 10, 'STREAMS', key, '>');
+
+    const got: string[] = [];
+    // batch 2: the nine pending entries take five XPENDING pages.
+    const options = { claimIdleMs: 1000, blockMs: 100, batch: 2, claimCommand: 'XCLAIM' } as const;
+    for (const consumer of ['alive-1', 'alive-2']) await bus({ ...options, consumer }).subscribe('EventJobStatus', 'router', async (e) => void got.push(e.id));
+    await waitFor('survivors took over every orphan', () => orphans.every((id) => got.includes(id)), 5000);
+    const live = (await admin.xpending(key, 'router', '-', '+', 10, 'live')) as unknown[];
+    expect(live).toHaveLength(2);
+    await sleep(300);
+    expect([...got].sort()).toEqual([...orphans].sort());
+  });
+
+  it('detects XAUTOCLAIM on this server', async () => {
+    const version = /redis_version:(\d+)\.(\d+)/.exec(await admin.info('server'))!;
+    const expected = Number(version[1]) > 6 || (Number(version[1]) === 6 && Number(version[2]) >= 2) ? 'XAUTOCLAIM' : 'XCLAIM';
+    expect(await detectClaimCommand(admin, silentLogger)).toBe(expected);
   });
 
   it('recreates its group when the stream vanished (Redis restarted without persistence)', async () => {

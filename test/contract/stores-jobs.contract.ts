@@ -15,7 +15,8 @@ export function jobStoreContract(ctx: StoresContext): void {
 
   describe('JobStore: create and read', () => {
     it('creates version 1 with its first event (from null) and reads every field back exactly', async () => {
-      const input = newJob(uid('web'), { message: 'déploie 🚀 — ok', parentId: 'parent123456' });
+      const signature = `${'A'.repeat(86)}==`;
+      const input = newJob(uid('web'), { message: 'déploie 🚀 — ok', parentId: 'parent123456', signature });
       const { job, event } = await jobs().create(input, CLAIM);
       expect(job).toMatchObject({ id: input.id, state: 'queuing', version: 1, attempt: 1, leaseId: null, output: null, outputTruncated: false });
       expect(event).toEqual({
@@ -44,6 +45,7 @@ export function jobStoreContract(ctx: StoresContext): void {
         output: null,
         outputTruncated: false,
         parentId: 'parent123456',
+        signature,
         createdAt: T0,
         sentAt: null,
         runningAt: null,

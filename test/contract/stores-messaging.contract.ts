@@ -120,6 +120,25 @@ export function messagingContract(ctx: StoresContext): void {
       expect(await replies().list(uid('job'))).toEqual([]);
     });
 
+    it('frees the unsent claims of an earlier run of a process, and nothing else', async () => {
+      const job = randomId(12);
+      const node = uid('node');
+      expect(await replies().claim(job, 'queued', `${node}/run1`, at(0), FAR_FUTURE)).toBe(true);
+      expect(await replies().claim(job, 'result', `${node}/run1`, at(0), FAR_FUTURE)).toBe(true);
+      expect(await replies().claim(job, 'running', `${node}/run1`, at(0), FAR_FUTURE)).toBe(true);
+      await replies().markSent(job, 'running', `${node}/run1`, 'm1', at(1));
+      expect(await replies().claim(job, 'result#1', `${node}/run2`, at(0), FAR_FUTURE)).toBe(true);
+      expect(await replies().claim(job, 'result#2', `${node}x/run1`, at(0), FAR_FUTURE)).toBe(true);
+
+      expect(await replies().releaseAbandoned(`${node}/`, `${node}/run2`)).toBe(2);
+      expect((await replies().list(job)).map((r) => [r.key, r.state, r.owner])).toEqual([
+        ['result#1', 'claimed', `${node}/run2`],
+        ['result#2', 'claimed', `${node}x/run1`],
+        ['running', 'sent', `${node}/run1`],
+      ]);
+      expect(await replies().claim(job, 'result', `${node}/run2`, at(2), FAR_FUTURE)).toBe(true);
+    });
+
     it('lets exactly one of several processes claim a reply', async () => {
       const job = randomId(12);
       await withOther(async (other) => {
@@ -139,6 +158,17 @@ export function messagingContract(ctx: StoresContext): void {
       expect(await kv().get<number>(key)).toBe(42);
       await kv().set(key, 'text');
       expect(await kv().get<string>(key)).toBe('text');
+    });
+
+    it('sets with an expiry, replacing the entry and its expiry (a lease turned into a long-lived record)', async () => {
+      const key = uid('lease');
+      expect(await kv().setIfAbsent(key, { state: 'handling' }, new Date(Date.now() + 10_000))).toBe(true);
+      await kv().set(key, { state: 'done' }, new Date(Date.now() + 3_600_000));
+      expect(await kv().get(key)).toEqual({ state: 'done' });
+      expect(await kv().setIfAbsent(key, { state: 'handling' }, new Date(Date.now() + 10_000))).toBe(false);
+      await kv().set(key, 'gone', new Date(Date.now() - 1_000));
+      expect(await kv().get(key)).toBeNull();
+      expect(await kv().setIfAbsent(key, 'again', null)).toBe(true);
     });
 
     it('inserts only if absent, treating an expired entry as absent', async () => {

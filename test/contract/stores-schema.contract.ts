@@ -17,7 +17,7 @@ export function schemaContract(name: string, scratch: () => Promise<ScratchDatab
       try {
         const before = await dataSource.driver.createSchemaBuilder().log();
         expect(before.upQueries.length).toBeGreaterThan(0); // the check can see a difference
-        expect(await runMigrations(dataSource)).toHaveLength(1);
+        expect((await runMigrations(dataSource)).length).toBeGreaterThan(0);
         const after = await dataSource.driver.createSchemaBuilder().log();
         expect(after.upQueries.map((q) => q.query)).toEqual([]);
         expect(await runMigrations(dataSource)).toEqual([]);
@@ -27,12 +27,12 @@ export function schemaContract(name: string, scratch: () => Promise<ScratchDatab
       }
     });
 
-    it('undo back to an empty schema and can be applied again', async () => {
+    it('undo, one by one, back to an empty schema and can be applied again', async () => {
       const db = await scratch();
       const dataSource = await createDataSource(db.url);
       try {
-        await runMigrations(dataSource);
-        await dataSource.undoLastMigration({ transaction: 'each' });
+        const applied = await runMigrations(dataSource);
+        for (let i = 0; i < applied.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
         const runner = dataSource.createQueryRunner();
         try {
           expect(await runner.hasTable('jobs')).toBe(false);
@@ -40,7 +40,7 @@ export function schemaContract(name: string, scratch: () => Promise<ScratchDatab
         } finally {
           await runner.release();
         }
-        expect(await runMigrations(dataSource)).toHaveLength(1);
+        expect(await runMigrations(dataSource)).toEqual(applied);
         expect((await dataSource.driver.createSchemaBuilder().log()).upQueries).toEqual([]);
       } finally {
         await dataSource.destroy();

@@ -29,6 +29,17 @@ describe('sqlite connection', () => {
       expect(await pragma('journal_mode')).toBe('wal');
       expect(await pragma('busy_timeout')).toBe(5000);
       expect(await pragma('foreign_keys')).toBe(1);
+      // NORMAL (1): WAL commits are not fsynced unless the URL asks for ?synchronous=full.
+      expect(await pragma('synchronous')).toBe(1);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('takes ?synchronous=full from the URL', async () => {
+    const dataSource = await createDataSource(`sqlite:${join(dir, 'pragmas', 'n.db')}?synchronous=full`);
+    try {
+      expect(Object.values(((await dataSource.query('PRAGMA synchronous')) as Record<string, unknown>[])[0]!)[0]).toBe(2);
     } finally {
       await dataSource.destroy();
     }

@@ -26,7 +26,7 @@ describe('web chat in a browser', () => {
 
   beforeAll(async () => {
     bus = createInProcessBus();
-    const jobs = createFakeJobsApi([fakeAgent('local'), fakeAgent(HOSTILE, { version: SCRIPT }), fakeAgent(RTL, { status: 'offline', lastSeenAt: new Date(Date.now() - 600_000) })]);
+    const jobs = createFakeJobsApi([fakeAgent('local'), fakeAgent(HOSTILE, { version: SCRIPT, host: HOSTILE, os: RTL, labels: { role: HOSTILE, 'team.io/owner': SCRIPT } }), fakeAgent(RTL, { status: 'offline', lastSeenAt: new Date(Date.now() - 600_000) })]);
     server = await startWebServer({ users: [ALICE], jobs, bus, options: { agentPollMs: 200 } });
     const { adapter } = server;
 
@@ -133,6 +133,16 @@ describe('web chat in a browser', () => {
     expect(dom.download).not.toMatch(/[<>/\u202E]/);
     expect(dom.versionText).toContain(`v${SCRIPT}`);
     await page.screenshot({ path: 'test-results/web-chat-hostile.png', fullPage: true });
+    // The dashboard (labels, host, os as chips and cells) and the jobs list show the same strings as text.
+    for (const view of ['dashboard', 'jobs']) {
+      await page.evaluate((v) => (location.hash = `#/${v}`), view);
+      await expect.poll(() => page.evaluate((v) => document.querySelector(`[data-view="${v}"][aria-current="page"]`) !== null, view), { timeout: 5000 }).toBe(true);
+      await page.waitForTimeout(300);
+      const shown = await page.evaluate(() => ({ images: document.querySelectorAll('img').length, scripts: document.querySelectorAll('script').length, text: document.body.innerText }));
+      expect(shown.images, view).toBe(0);
+      expect(shown.scripts, view).toBe(1);
+      if (view === 'dashboard') expect(shown.text).toContain(`role=${HOSTILE}`);
+    }
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await context.close();

@@ -81,8 +81,14 @@ export class MemoryJobsApi implements JobsApi {
     };
   }
 
+  /** Jobs by idempotency scope and key, as the job store's unique index keeps them. */
+  private readonly byIdempotency = new Map<string, Job>();
+
   async submit(input: SubmitJobInput): Promise<{ job: Job; created: boolean }> {
     this.submitted.push(input);
+    const idempotencyId = input.idempotency ? `${input.idempotency.scope}\u0000${input.idempotency.key}` : null;
+    const prior = idempotencyId ? this.byIdempotency.get(idempotencyId) : undefined;
+    if (prior) return { job: prior, created: false };
     const agent = this.agents.get(input.agent);
     if (!agent) throw new NotFoundError('SKADI_AGENT_NOT_FOUND', `no agent named ${input.agent}`);
     if (agent.revokedAt) throw new SkadiError('SKADI_AGENT_REVOKED', `agent ${input.agent} was revoked`);
@@ -97,6 +103,7 @@ export class MemoryJobsApi implements JobsApi {
       reason: online ? null : 'agent-offline',
       finishedAt: online ? null : this.clock.now(),
     });
+    if (idempotencyId) this.byIdempotency.set(idempotencyId, job);
     return { job, created: true };
   }
 
@@ -112,6 +119,10 @@ export class MemoryJobsApi implements JobsApi {
       .filter((j) => filter.before === undefined || j.createdAt < filter.before)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || b.id.localeCompare(a.id))
       .slice(0, filter.limit);
+  }
+
+  async readOutput(id: string): Promise<string> {
+    return this.jobs.get(id)?.output ?? '';
   }
 
   async cancel(id: string, by: string): Promise<Job> {

@@ -16,8 +16,8 @@ export class MemoryKeyValueStore implements KeyValueStore {
     return (this.live(key)?.value as T | undefined) ?? null;
   }
 
-  async set<T>(key: string, value: T): Promise<void> {
-    this.entries.set(key, { value, expiresAt: null });
+  async set<T>(key: string, value: T, expiresAt: Date | null = null): Promise<void> {
+    this.entries.set(key, { value, expiresAt });
   }
 
   async setIfAbsent<T>(key: string, value: T, expiresAt: Date | null): Promise<boolean> {

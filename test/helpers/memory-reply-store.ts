@@ -34,6 +34,17 @@ export class MemoryReplyStore implements ReplyStore {
     if (existing?.state === 'claimed' && existing.owner === owner) this.records.delete(this.id(jobId, key));
   }
 
+  async releaseAbandoned(ownerPrefix: string, keep: string): Promise<number> {
+    let freed = 0;
+    for (const [id, r] of [...this.records]) {
+      if (r.state === 'claimed' && r.owner !== keep && r.owner.startsWith(ownerPrefix)) {
+        this.records.delete(id);
+        freed++;
+      }
+    }
+    return freed;
+  }
+
   async get(jobId: string, key: string): Promise<ReplyRecord | null> {
     const record = this.records.get(this.id(jobId, key));
     return record ? { ...record } : null;

@@ -23,11 +23,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `skadi ARGS…` to completion. */
+/**
+ * Runs `skadi ARGS…` to completion. Without `cwd` it runs in a fresh temp directory, so a
+ * command on the embedded defaults never writes `./data` into the repository.
+ */
 export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   assertBuilt();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? tempDir('skadi-cli-'), env: { ...cleanEnv(), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -54,7 +57,10 @@ export interface SkadiProcess {
   stop(graceMs?: number): Promise<number | null>;
   /** kill -9, as a crash. */
   kill9(): Promise<void>;
+  /** Exit code once exited (128 when ended by a signal). */
   exited: Promise<number | null>;
+  /** Resolves once the output matches `pattern` (already written or later); rejects after `timeoutMs` or on exit. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
 function cleanEnv(): Record<string, string> {
@@ -71,8 +77,31 @@ function track(child: ChildProcess): { output: () => string; exited: Promise<num
   return { output: () => out, exited };
 }
 
-function controls(child: ChildProcess, exited: Promise<number | null>) {
+function controls(child: ChildProcess, exited: Promise<number | null>, output: () => string) {
   return {
+    waitForOutput(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpExecArray> {
+      return new Promise((resolvePromise, reject) => {
+        let done = false;
+        const finish = (fn: () => void) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          child.stdout?.off('data', check);
+          child.stderr?.off('data', check);
+          fn();
+        };
+        const check = () => {
+          const m = pattern.exec(output());
+          if (m) finish(() => resolvePromise(m));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${output()}`))), timeoutMs);
+        child.stdout?.on('data', check);
+        child.stderr?.on('data', check);
+        // A last look once the process is gone: its final words may be the match.
+        void exited.then(() => setImmediate(() => (pattern.exec(output()) ? check() : finish(() => reject(new Error(`process exited before output matched ${pattern}:\n${output()}`))))));
+        check();
+      });
+    },
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill('SIGTERM');
@@ -116,22 +145,30 @@ export async function startServe(options: { cwd: string; env?: Record<string, st
       reject(new Error(`skadi serve exited with ${code} before it was ready:\n${output()}`));
     });
   });
-  return { proc: child, url, output, exited, ...controls(child, exited) };
+  return { proc: child, url, output, exited, ...controls(child, exited, output) };
 }
 
-/** Starts `skadi agent` with an agent config (YAML text) written to a temp file. */
-export function startAgent(options: { server: string; token: string; configYaml: string; cwd?: string; env?: Record<string, string>; args?: string[] }): SkadiProcess {
+/**
+ * Starts `skadi agent` with an agent config (YAML text) written to a temp file. A config that
+ * pins no server key (`serverPublicKey`) and does not say `allowUnsignedJobs` gets
+ * `allowUnsignedJobs: true` added, so suites about other things need not pin the key of each
+ * server they start; `trust` pins one instead (the signed-jobs tests do).
+ */
+export function startAgent(options: { server: string; token: string; configYaml: string; cwd?: string; env?: Record<string, string>; args?: string[]; trust?: { name: string; serverPublicKey: string } }): SkadiProcess {
   assertBuilt();
   const dir = options.cwd ?? tempDir('skadi-agent-');
   const configPath = join(dir, `agent-${process.hrtime.bigint()}.yaml`);
-  writeFileSync(configPath, options.configYaml);
+  let yaml = options.configYaml;
+  if (options.trust) yaml = `name: ${options.trust.name}\nserverPublicKey: "${options.trust.serverPublicKey}"\n${yaml}`;
+  else if (!/^(serverPublicKey|allowUnsignedJobs):/m.test(yaml)) yaml = `allowUnsignedJobs: true\n${yaml}`;
+  writeFileSync(configPath, yaml);
   const child = spawn(process.execPath, [BIN, 'agent', '--server', options.server, '--token', options.token, '--config', configPath, ...(options.args ?? [])], {
     cwd: dir,
     env: { ...cleanEnv(), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const { output, exited } = track(child);
-  return { proc: child, url: '', output, exited, ...controls(child, exited) };
+  return { proc: child, url: '', output, exited, ...controls(child, exited, output) };
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes. */
@@ -155,4 +192,11 @@ export function writeConfig(dir: string, name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
+}
+
+/** The public job-signing key a `skadi serve` process logged at start (what agents pin). */
+export function servePublicKey(serve: SkadiProcess): string {
+  const m = /"publicKey":"([A-Za-z0-9+/=]+)"[^\n]*"msg":"job signing key"/.exec(serve.output());
+  if (!m) throw new Error(`no "job signing key" line in the server's output:\n${serve.output().slice(0, 2000)}`);
+  return m[1]!;
 }

@@ -50,13 +50,13 @@ export async function openChatPage(browser: Browser, baseUrl: string): Promise<C
   return { context, page, dialogs, errors };
 }
 
-/** Fills the login form and waits for the chat to show. */
+/** Fills the login form and waits for the app to show (the chat, or the view the address names). */
 export async function login(page: Page, user: string, token: string): Promise<void> {
   await page.locator('#login-user').waitFor({ state: 'visible' });
   await page.fill('#login-user', user);
   await page.fill('#login-token', token);
   await page.click('#login-submit');
-  await page.locator('#app-view').waitFor({ state: 'visible' });
+  await page.locator('#logout').waitFor({ state: 'visible' });
   await page.locator('#connection[data-state="live"]').waitFor();
 }
 
@@ -68,9 +68,16 @@ export async function sendMessage(page: Page, text: string, options: { inThread?
   await page.press('#compose-text', 'Enter');
   const mine = page.locator('.msg-user').nth(before);
   await mine.waitFor();
-  const threadId = await mine.evaluate((el) => (el.closest('.thread') as HTMLElement | null)?.dataset.threadId ?? '');
+  const messageId = (await mine.getAttribute('data-message-id')) ?? '';
   // Accepted by the server: the "sending…" mark goes away (a refusal leaves an error instead).
-  await page.locator(`.msg-user[data-message-id="${await mine.getAttribute('data-message-id')}"]:not(.pending)`).waitFor();
+  await page.locator(`.msg-user[data-message-id="${messageId}"]:not(.pending)`).waitFor();
+  // The page replaces a message's element on every update (accepted, then echoed by the
+  // stream), so a located element may be detached by the time it is read: look it up afresh.
+  const threadId = await page.evaluate(
+    (id) => (document.querySelector(`.msg-user[data-message-id="${CSS.escape(id)}"]`)?.closest('.thread') as HTMLElement | null)?.dataset.threadId ?? '',
+    messageId,
+  );
+  if (!threadId) throw new Error(`the message "${text}" shows in no thread`);
   return threadId;
 }
 
@@ -144,4 +151,52 @@ export async function sidePanel(page: Page): Promise<{ agents: Array<{ name: str
       requester: li.querySelector('.job-who .u')?.textContent ?? '',
     })),
   }));
+}
+
+/** One state a bot message was shown in, in the order the page showed them. */
+export interface SeenStatus {
+  threadId: string;
+  messageId: string;
+  status: string;
+  text: string;
+}
+
+declare global {
+  interface Window {
+    __skadiSeen?: SeenStatus[];
+  }
+}
+
+/**
+ * Records every status each bot message passes through from now on (until the page navigates).
+ * A real agent can finish within milliseconds, so polling the DOM may never see the
+ * acknowledgement before it is edited into the result; a MutationObserver does.
+ */
+export async function recordBotStatuses(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    if (window.__skadiSeen) return;
+    const seen: SeenStatus[] = [];
+    window.__skadiSeen = seen;
+    const last = new Map<string, string>();
+    const scan = (): void => {
+      for (const el of document.querySelectorAll<HTMLElement>('.msg-bot')) {
+        const messageId = el.dataset.messageId ?? '';
+        const status = el.dataset.status ?? '';
+        const text = el.querySelector('.text')?.textContent ?? '';
+        const key = `${status}\u0000${text}`;
+        if (last.get(messageId) === key) continue;
+        last.set(messageId, key);
+        seen.push({ threadId: (el.closest('.thread') as HTMLElement | null)?.dataset.threadId ?? '', messageId, status, text });
+      }
+    };
+    scan();
+    new MutationObserver(scan).observe(document.body, { childList: true, subtree: true, attributes: true, characterData: true });
+  });
+}
+
+/** What `recordBotStatuses` saw so far, optionally only in one thread. */
+export async function seenBotStatuses(page: Page, threadId?: string): Promise<SeenStatus[]> {
+  const seen = await page.evaluate(() => window.__skadiSeen ?? null);
+  if (seen === null) throw new Error('recordBotStatuses(page) was not called on this page');
+  return threadId === undefined ? seen : seen.filter((s) => s.threadId === threadId);
 }

@@ -4,6 +4,8 @@ import { NotFoundError, newJobId, type Agent, type Job, type JobsApi, type Submi
 export interface FakeJobsApi extends JobsApi {
   agents: Agent[];
   jobs: Job[];
+  /** Output of running jobs as the agent streamed it so far, by job id (readOutput falls back to `job.output`). */
+  outputs: Map<string, string>;
   /** Adds or replaces a job (by id) and returns it. */
   putJob(job: Partial<Job> & { id: string; agent: string }): Job;
 }
@@ -55,6 +57,7 @@ export function createFakeJobsApi(agents: Agent[] = [], jobs: Job[] = []): FakeJ
   const api: FakeJobsApi = {
     agents,
     jobs,
+    outputs: new Map(),
     putJob(partial) {
       const existing = api.jobs.findIndex((j) => j.id === partial.id);
       const job = existing >= 0 ? { ...api.jobs[existing]!, ...partial, updatedAt: new Date() } : fakeJob(partial);
@@ -70,7 +73,16 @@ export function createFakeJobsApi(agents: Agent[] = [], jobs: Job[] = []): FakeJ
       return api.jobs.find((j) => j.id === id) ?? null;
     },
     async list(filter) {
-      return [...api.jobs].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()).slice(0, filter.limit);
+      return api.jobs
+        .filter((j) => filter.agent === undefined || j.agent === filter.agent)
+        .filter((j) => filter.states === undefined || filter.states.includes(j.state))
+        .filter((j) => filter.requester === undefined || j.requester.identity === filter.requester)
+        .filter((j) => filter.before === undefined || j.createdAt < filter.before)
+        .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
+        .slice(0, filter.limit);
+    },
+    async readOutput(id) {
+      return api.outputs.get(id) ?? api.jobs.find((j) => j.id === id)?.output ?? '';
     },
     async cancel(id) {
       const job = api.jobs.find((j) => j.id === id);

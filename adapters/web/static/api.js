@@ -1,4 +1,3 @@
-/* global fetch, crypto, btoa, localStorage -- browser script, served as is (no build step) */
 // JSON calls to /web/api and the ids the page generates.
 
 /** Calls the API; resolves {ok, status, data} and never throws for HTTP errors. */

@@ -1,4 +1,3 @@
-/* global URLSearchParams, EventSource, setTimeout, clearTimeout -- browser script, served as is (no build step) */
 import { api, newId } from './api.js';
 import { $, h } from './dom.js';
 import { disposeMessage, renderMessage } from './message-view.js';

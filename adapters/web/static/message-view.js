@@ -1,4 +1,3 @@
-/* global URL, Blob -- browser script, served as is (no build step) */
 import { clock, h, hasBidi, visible } from './dom.js';
 
 // One chat message as DOM. Output is shown open when short, collapsed when long, and always

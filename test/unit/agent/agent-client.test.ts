@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentApiError, classifyFailure } from '../../../src/agent/agent-api-error.js';
 import { createAgentClient, type AgentClient } from '../../../src/agent/agent-client.js';
-import { backoffDelay } from '../../../src/agent/backoff.js';
+import { backoffDelay } from '../../../src/core/backoff.js';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 

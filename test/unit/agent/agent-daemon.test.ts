@@ -6,6 +6,8 @@ import { createAgentDaemon, type AgentDaemon, type AgentDaemonOptions } from '..
 import type { SpawnFn } from '../../../src/agent/job-runner.js';
 import type { Logger } from '../../../src/core/logger.js';
 import { startFakeAgentApi, type FakeAgentApi } from '../../helpers/fake-agent-api.js';
+import { createJobGuard } from '../../../src/agent/job-guard.js';
+import { memoryJobJournal } from '../../../src/agent/job-journal.js';
 
 interface LogLine {
   level: string;
@@ -45,7 +47,7 @@ const spyingSpawn: SpawnFn = (command, args, options) => {
 
 function start(overrides: Partial<AgentDaemonOptions> = {}, token?: string): AgentDaemon {
   daemon = createAgentDaemon(
-    { server: fake.url, token: token ?? fake.token, config, name: 'test-agent', version: '9.9.9', pollWaitSeconds: 1, backoff: { baseMs: 10, capMs: 50 }, killGraceMs: 300, ...overrides },
+    { server: fake.url, token: token ?? fake.token, config, guard: createJobGuard({ name: null, serverPublicKeys: [], allowUnsignedJobs: true }, { journal: memoryJobJournal() }), name: 'test-agent', version: '9.9.9', pollWaitSeconds: 1, backoff: { baseMs: 10, capMs: 50 }, killGraceMs: 300, ...overrides },
     { logger: recordingLogger(lines), spawn: spyingSpawn, hostname: () => 'test-host' },
   );
   void daemon.start();

@@ -43,7 +43,16 @@ describe('dispatcher', () => {
   it('submits a job with the requester identity and the message ThreadRef, and sends no reply itself', async () => {
     const { f, replies, published, send } = setup();
     const message = await send('local echo "a  b" 你好 👋', 'bob');
-    expect(f.jobs.submitted).toEqual([{ agent: 'local', message: 'echo "a  b" 你好 👋', requester: { identity: 'web:bob', displayName: 'bob' }, thread: message.thread }]);
+    expect(f.jobs.submitted).toEqual([
+      {
+        agent: 'local',
+        message: 'echo "a  b" 你好 👋',
+        requester: { identity: 'web:bob', displayName: 'bob' },
+        thread: message.thread,
+        // One job per chat message, whichever delivery of it is handled.
+        idempotency: { scope: 'chat:web', key: message.id, fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) },
+      },
+    ]);
     // The acknowledgement is the reply router's job.
     expect(replies).toEqual([]);
     const job = [...f.jobs.jobs.values()][0]!;
@@ -191,6 +200,42 @@ describe('dispatcher', () => {
     await expect(dispatch(f.message('help', 'bob'))).resolves.toBeUndefined();
     await dispatch.drain();
     expect(f.jobs.submitted).toHaveLength(1);
+  });
+
+  it('asks a retry that comes while the first delivery is still being handled to come back later', async () => {
+    let release!: () => void;
+    const { f, dispatch } = setup();
+    const submit = f.jobs.submit.bind(f.jobs);
+    f.jobs.submit = async (input) => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return submit(input);
+    };
+    const message = f.message('local uptime', 'bob');
+    const first = dispatch(message);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect(dispatch({ ...message })).rejects.toMatchObject({ code: 'SKADI_UNAVAILABLE' });
+    release();
+    await first;
+    // Once handled, a retry is a plain duplicate.
+    await expect(dispatch({ ...message })).resolves.toBeUndefined();
+    expect(f.jobs.jobs.size).toBe(1);
+  });
+
+  it('handles the retry of a message whose process died half-way once the lease ran out, making its job once', async () => {
+    const { f, kv, dispatch } = setup();
+    const message = f.message('local uptime', 'bob');
+    // The dead process took the message and stored its job, then died before recording it as handled.
+    await kv.setIfAbsent(`inbound:web:${message.id}`, { state: 'handling', at: f.clock.now().toISOString() }, new Date(f.clock.now().getTime() + 10_000));
+    const dead = createDispatcher({}, { jobs: f.jobs, commands: f.registry, access: f.access, audit: f.audit, kv: new MemoryKeyValueStore(f.clock), publish: async () => {}, reply: async () => {}, clock: f.clock, logger: silentLogger });
+    await dead({ ...message });
+    expect(f.jobs.jobs.size).toBe(1);
+    // Within the lease the retry is asked to come back; after it, it is handled and finds that job.
+    await expect(dispatch({ ...message })).rejects.toMatchObject({ code: 'SKADI_UNAVAILABLE' });
+    f.clock.advance(10_001);
+    await dispatch({ ...message });
+    await dispatch.drain();
+    expect(f.jobs.jobs.size).toBe(1);
+    expect(await kv.get(`inbound:web:${message.id}`)).toMatchObject({ state: 'done', jobId: [...f.jobs.jobs.keys()][0] });
   });
 
   it('throws to the adapter when it cannot de-duplicate (store down), so the platform retries', async () => {

@@ -1,3 +1,4 @@
+import { AdapterError } from '../../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import { ReplyDeferredError, createReplyRouter, replyKeyFor, type ReplyRouter } from '../../../src/chat/reply-router.js';
 import { createInProcessBus } from '../../../src/bus/in-process-bus.js';
@@ -52,6 +53,22 @@ describe('reply router', () => {
     expect(adapter.messages).toHaveLength(1);
     expect(adapter.messages[0]!.text).toBe(`Job ${job.id} on local succeeded (exit 0, 1.5 s): uptime\n\`\`\`\nup 3 days\n\`\`\``);
     expect(adapter.messages[0]).toMatchObject({ conversationId: 'alice/conv', threadId: 't1' });
+  });
+
+  it('after a restart, sends at once a reply its previous run had claimed but not sent', async () => {
+    const { jobs, replies, adapter, bus, clock, newJob } = setup();
+    const { job } = newJob();
+    const done = jobs.move(job.id, 'succeeded', { exitCode: 0, output: 'ok' });
+    // The previous run of node-1 claimed the result and died before sending it; another node holds a claim too.
+    expect(await replies.claim(job.id, 'result', 'node-1/dead', clock.now(), new Date(clock.now().getTime() + 60_000))).toBe(true);
+    expect(await replies.claim(job.id, 'result#1', 'node-10/alive', clock.now(), new Date(clock.now().getTime() + 60_000))).toBe(true);
+    const restarted = createReplyRouter({ owner: 'node-1/new', restartedOwnerPrefix: 'node-1/', claimTtlMs: 60_000 }, { bus, jobs, replies, adapters: new Map([['web', adapter]]), clock, logger: silentLogger });
+    await restarted.start();
+    await restarted.handle('web', done);
+    expect(adapter.messages.map((m) => m.text.split('\n')[0])).toEqual([`Job ${job.id} on local succeeded (exit 0, 0 ms): uptime`]);
+    expect(await replies.get(job.id, 'result')).toMatchObject({ state: 'sent', owner: 'node-1/new' });
+    expect(await replies.get(job.id, 'result#1')).toMatchObject({ state: 'claimed', owner: 'node-10/alive' });
+    await restarted.stop();
   });
 
   it('sends acknowledgement and result as two messages where the platform cannot edit', async () => {
@@ -234,6 +251,20 @@ describe('reply router', () => {
     await router.handle('web', created);
     expect(adapter.messages).toHaveLength(1);
     expect(await replies.get(job.id, 'queued')).toMatchObject({ state: 'sent', messageId: adapter.messages[0]!.messageId });
+  });
+
+  it('records a reply the platform refuses for good instead of retrying it forever', async () => {
+    const { adapter, router, replies, newJob } = setup();
+    const { job, created } = newJob();
+    const original = adapter.send.bind(adapter);
+    adapter.send = async () => {
+      throw new AdapterError('web', 'the bot was removed from this conversation', undefined, true);
+    };
+    await router.handle('web', created);
+    expect(await replies.get(job.id, 'queued')).toMatchObject({ state: 'sent', messageId: null });
+    adapter.send = original;
+    await router.handle('web', created);
+    expect(adapter.messages).toHaveLength(0);
   });
 
   it('resumes split output after a failure half-way, without repeating pieces', async () => {

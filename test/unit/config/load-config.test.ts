@@ -90,9 +90,17 @@ describe('loadConfig', () => {
     expect(failure(() => loadConfig({ file: file('web2.yaml', 'web:\n  users:\n    - name: bob\n      token: short\n'), env: {} })).key).toBe('web.users[0].token');
   });
 
-  it('runs the access validator once on the access section', () => {
+  it('runs each structured section validator once and keeps what it returns', () => {
     const seen: unknown[] = [];
-    loadConfig({ file: file('acc.yaml', 'access:\n  rules: []\n'), env: {}, validateAccess: (v) => seen.push(v) });
+    const c = loadConfig({ file: file('acc.yaml', 'access:\n  rules: []\n'), env: {}, validate: { access: (v) => (seen.push(v), { checked: true }), slack: () => seen.push('slack') } });
     expect(seen).toEqual([{ rules: [] }]);
+    expect(c.access).toEqual({ checked: true });
+  });
+
+  it('fills platform secrets from the environment into their sections', () => {
+    const c = loadConfig({ file: file('slack.yaml', 'slack:\n  mode: socket\n'), env: { SKADI_SLACK_BOT_TOKEN: 'xoxb-1', SKADI_EMAIL_IMAP_PASSWORD: 'pw' } });
+    expect(c.slack).toEqual({ mode: 'socket', botToken: 'xoxb-1' });
+    expect(c.email).toEqual({ imap: { password: 'pw' } });
+    expect(c.teams).toBeNull();
   });
 });

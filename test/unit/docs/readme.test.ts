@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../../src/core/errors.js';
-import { CONFIG_SCHEMA } from '../../../src/config/config-schema.js';
+import { CONFIG_SCHEMA, STRUCTURED_ENV } from '../../../src/config/config-schema.js';
 import { EVENTS } from '../../../src/core/events.js';
 import { BUILTIN_COMMANDS } from '../../../commands/index.js';
 import { EXIT } from '../../../src/cli/exit-codes.js';
@@ -28,6 +28,7 @@ describe('README', () => {
       const env = (spec as { env?: string }).env;
       if (env) expect(table).toContain(`\`${env}\``);
     }
+    for (const env of Object.keys(STRUCTURED_ENV)) expect(table).toContain(`\`${env}\``);
   });
 
   it('lists every event and every built-in command', () => {

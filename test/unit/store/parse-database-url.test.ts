@@ -9,6 +9,14 @@ describe('parseDatabaseUrl', () => {
     expect(parseDatabaseUrl('sqlite::memory:')).toEqual({ dialect: 'sqlite', file: ':memory:' });
   });
 
+  it('reads the SQLite durability parameter', () => {
+    expect(parseDatabaseUrl('sqlite:data/skadi.db?synchronous=normal', '/srv')).toEqual({ dialect: 'sqlite', file: '/srv/data/skadi.db', synchronous: 'normal' });
+    expect(parseDatabaseUrl('sqlite:/a.db?synchronous=FULL')).toEqual({ dialect: 'sqlite', file: '/a.db', synchronous: 'full' });
+    for (const bad of ['sqlite:/a.db?synchronous=off', 'sqlite:/a.db?journal=wal', 'sqlite:?synchronous=full']) {
+      expect(() => parseDatabaseUrl(bad), bad).toThrow(expect.objectContaining({ code: 'SKADI_CONFIG_INVALID' }));
+    }
+  });
+
   it('reads MySQL and MariaDB URLs with their defaults and escapes', () => {
     expect(parseDatabaseUrl('mysql://root@127.0.0.1:3306/test')).toEqual({
       dialect: 'mysql',

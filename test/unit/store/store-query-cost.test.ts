@@ -68,4 +68,11 @@ describe('store query cost', () => {
     expect(await stores.jobs.claimQueued('web-1', 5, () => 'lease', T, T, T)).toHaveLength(1);
     expect(queries.map((q) => q.split(' ')[0])).toEqual(['SELECT', 'BEGIN', 'UPDATE', 'INSERT', 'COMMIT']);
   });
+
+  it('reads of several jobs made together are one SELECT (a poll checking the jobs its agent runs)', async () => {
+    const got = await Promise.all(['a', 'b', 'c'].map((id) => stores.jobs.get(`job00000000${id}`)));
+    expect(got).toEqual([null, null, null]);
+    expect(queries).toHaveLength(1);
+    expect(queries[0]).toMatch(/^SELECT .* FROM "jobs" WHERE "id" IN \(\?, \?, \?, \?\)$/);
+  });
 });

@@ -1,13 +1,3 @@
-/**
- * Exponential backoff with "full jitter" (AWS architecture blog): a random delay in
- * [max/2, max] of the capped exponential, so that many processes retrying after one
- * outage do not hit Redis or the database in lock-step.
- */
-export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
-  const exp = Math.min(maxMs, minMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
-  return Math.round(exp / 2 + (random() * exp) / 2);
-}
-
 /** A sleep that `wake()` cuts short, so that close() never waits for a backoff to run out. */
 export class Sleeper {
   private timer: NodeJS.Timeout | null = null;

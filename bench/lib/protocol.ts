@@ -1,0 +1,50 @@
+/**
+ * Messages between the bench runner (which hosts the server) and the load process (agents and
+ * the job submitter), over the fork() IPC channel. Times are monoMs() of the sending process.
+ */
+
+export interface AgentCredentials {
+  name: string;
+  token: string;
+}
+
+export interface LoadAgentOptions {
+  /** Jobs one agent runs at once; it polls with max = free slots (as the reference agent does). */
+  capacity: number;
+  /** Share of jobs (0..1) that send one small output chunk before their result. */
+  outputRatio: number;
+  /** Long-poll hold the agents ask for, in seconds. */
+  pollWaitSeconds: number;
+}
+
+export type ToLoad =
+  | { type: 'init'; server: string; agents: AgentCredentials[]; userToken: string; agent: LoadAgentOptions; submitSockets: number }
+  | { type: 'clock'; seq: number }
+  | { type: 'latency'; ratePerSec: number; durationMs: number; drainMs: number }
+  | { type: 'throughput'; inFlight: number; durationMs: number; drainMs: number }
+  | { type: 'stop' };
+
+/** Per job: id, POST sent, POST answered, poll answer received by the agent, result answered (NaN when it did not happen). */
+export type JobRecord = [id: string, postSent: number, postAnswered: number, received: number, resulted: number];
+
+export interface LoadCounters {
+  submitted: number;
+  submitErrors: number;
+  received: number;
+  completed: number;
+  agentErrors: number;
+  polls: number;
+  /** CPU time of the load process during the run, ms. */
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  wallMs: number;
+  /** First error messages seen, for the report. */
+  errorSamples: string[];
+}
+
+export type FromLoad =
+  | { type: 'ready' }
+  | { type: 'clock'; seq: number; t: number }
+  | { type: 'latency-done'; records: JobRecord[]; counters: LoadCounters }
+  | { type: 'throughput-done'; counters: LoadCounters; completions: number[] }
+  | { type: 'failed'; message: string };
