@@ -28,15 +28,23 @@ export function createTokenService(options: { cacheMs?: number }, deps: { tokens
   // A short cache keeps the agent poll at one database query; revocation still takes effect within cacheMs.
   const cacheMs = options.cacheMs ?? 2000;
   const cache = new Map<string, { row: ApiToken | null; at: number }>();
+  /** Lookups on their way: requests that arrive meanwhile with the same token share them. */
+  const pending = new Map<string, Promise<ApiToken | null>>();
 
   async function lookup(id: string): Promise<ApiToken | null> {
     const hit = cache.get(id);
     const now = Date.now();
     if (hit && now - hit.at < cacheMs) return hit.row;
-    const row = await deps.tokens.get(id);
-    if (cache.size > 50_000) cache.clear();
-    cache.set(id, { row, at: now });
-    return row;
+    let read = pending.get(id);
+    if (!read) {
+      read = deps.tokens.get(id).finally(() => pending.delete(id));
+      pending.set(id, read);
+      const row = await read;
+      if (cache.size > 50_000) cache.clear();
+      cache.set(id, { row, at: now });
+      return row;
+    }
+    return read;
   }
 
   const refuse = (why: string) => new SkadiError('SKADI_UNAUTHENTICATED', why);
@@ -63,10 +71,12 @@ export function createTokenService(options: { cacheMs?: number }, deps: { tokens
     },
     async revoke(id) {
       cache.delete(id);
+      pending.delete(id);
       return deps.tokens.revoke(id, deps.clock.now());
     },
     async revokeAllOf(kind, subject) {
       cache.clear();
+      pending.clear();
       return deps.tokens.revokeAllOf(kind, subject, deps.clock.now());
     },
   };

@@ -177,11 +177,6 @@ ${slack}`;
     return this.servers.filter((s) => s.url !== '');
   }
 
-  /** Servers whose process runs. */
-  liveServers(): ServerSlot[] {
-    return this.servers.filter((s) => s.proc !== null && s.proc.proc.exitCode === null && s.proc.proc.signalCode === null);
-  }
-
   async startServer(i: number): Promise<void> {
     const slot = this.servers[i]!;
     const proc = await startServe({ cwd: this.dir.path, args: ['--config', this.configPath], env: this.serverEnv(slot), timeoutMs: 60_000 });
