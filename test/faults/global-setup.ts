@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { processStartTime } from './helpers/processes.js';
 import { formatTable, readReport, writeReport } from './helpers/report.js';
 
 /**
@@ -13,6 +14,7 @@ export default function setup(project: TestProject): () => void {
   project.provide('faultsSuiteDir', suiteDir);
   writeReport({ startedAt: new Date().toISOString(), rows: [] });
   return () => {
+    cleanUpAfterCrashes(suiteDir);
     rmSync(suiteDir, { recursive: true, force: true });
     const report = readReport();
     report.finishedAt = new Date().toISOString();
@@ -20,4 +22,25 @@ export default function setup(project: TestProject): () => void {
     const seconds = Math.round((Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000);
     console.log(`\nFault suite (${seconds} s; test-results/faults.json)\n${formatTable(report.rows)}\n`);
   };
+}
+
+/**
+ * Ends the processes the suite started that still run (a worker that crashed or timed out
+ * before its afterEach), by pid and start time, and deletes the
+ * temp directories left. Normally there is nothing to do.
+ */
+function cleanUpAfterCrashes(suiteDir: string): void {
+  const read = (name: string): string[] => (existsSync(join(suiteDir, name)) ? readFileSync(join(suiteDir, name), 'utf8').split('\n').filter(Boolean) : []);
+  for (const line of read('pids')) {
+    const [pid, started] = line.split(' ');
+    // Same pid and same start time: still the process the suite started, not a later one that got its pid.
+    if (!started || processStartTime(Number(pid)) !== started) continue;
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+      console.warn(`fault suite: killed leftover process ${pid}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  for (const dir of read('dirs')) rmSync(dir, { recursive: true, force: true });
 }

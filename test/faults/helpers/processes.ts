@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inject } from 'vitest';
 
 /**
  * Every process a fault test starts, so that none outlives the test run: afterAll/afterEach stop
@@ -20,21 +21,48 @@ function installExitHook(): void {
   });
 }
 
-/** Starts a process and registers it for the exit hook. */
-export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+/**
+ * The suite's own list of what it started (`pids`, `dirs` in the suite directory), for the global
+ * teardown to end and delete whatever a crashed worker left behind. Absent outside the suite.
+ */
+function suiteList(name: 'pids' | 'dirs'): string | null {
+  try {
+    return join(inject('faultsSuiteDir'), name);
+  } catch {
+    return null;
+  }
+}
+
+function register(child: ChildProcess): void {
   installExitHook();
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   children.add(child);
   child.on('exit', () => children.delete(child));
+  const list = suiteList('pids');
+  const started = processStartTime(child.pid);
+  if (list && started) appendFileSync(list, `${child.pid} ${started}\n`);
+}
+
+/** The kernel's start time of a process (/proc/<pid>/stat, field 22): with the pid, it names one process for good. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts a process and registers it for the exit hook. */
+export function spawnTracked(command: string, args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  register(child);
   return child;
 }
 
 /** Registers a process started elsewhere (startServe, startAgent) for the exit hook. */
 export function track(child: ChildProcess): void {
-  installExitHook();
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  children.add(child);
-  child.on('exit', () => children.delete(child));
+  register(child);
 }
 
 /** Resolves when the process has exited (at once if it already has). */
@@ -75,6 +103,8 @@ export function freePort(): Promise<number> {
 /** A fresh temp directory; `remove()` deletes it (never throws). */
 export function scratchDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
+  const list = suiteList('dirs');
+  if (list) appendFileSync(list, `${path}\n`);
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
