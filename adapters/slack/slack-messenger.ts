@@ -1,7 +1,6 @@
-import { AdapterError, type Logger, type OutboundMessage, type ThreadRef } from '../../src/core/index.js';
+import { AdapterError, KeyedSerialQueue, type Logger, type OutboundMessage, type ThreadRef } from '../../src/core/index.js';
 import { callSlack, DEFAULT_CALL_POLICY, type CallPolicy } from './slack-api-call.js';
 import { uploadFile, type ApiCaller } from './file-upload.js';
-import { KeyedQueue } from './keyed-queue.js';
 import { SLACK_PLATFORM } from './normalize.js';
 import { renderSlackMessage, SLACK_MAX_TEXT_LENGTH, type SlackPost } from './render.js';
 
@@ -19,12 +18,12 @@ export interface SlackMessengerDeps {
 }
 
 /**
- * Everything Skadi posts to Slack. Calls for one channel run one at a time in order (KeyedQueue),
+ * Everything Skadi posts to Slack. Calls for one channel run one at a time in order (KeyedSerialQueue),
  * each under the call policy: a 429 holds that channel's later replies until Retry-After has
  * passed instead of letting them overtake, other channels carry on.
  */
 export class SlackMessenger {
-  private readonly queue = new KeyedQueue();
+  private readonly queue = new KeyedSerialQueue();
   private readonly maxTextLength: number;
   private readonly policy: CallPolicy;
 
@@ -68,7 +67,7 @@ export class SlackMessenger {
 
   /** Resolves once everything queued so far was sent or failed. */
   drain(): Promise<void> {
-    return this.queue.drain();
+    return this.queue.idle();
   }
 
   private async post(channel: string, threadTs: string | undefined, post: SlackPost): Promise<string> {

@@ -1,10 +1,9 @@
 import type { Activity } from 'botbuilder';
-import { AdapterError, type AdapterCapabilities, type AuditStore, type ChatAdapter, type Clock, type InboundMessage, type Logger, type MessageSink, type OutboundMessage, type SentMessage, type ThreadRef } from '../../src/core/index.js';
+import { AdapterError, KeyedSerialQueue, type AdapterCapabilities, type AuditStore, type ChatAdapter, type Clock, type InboundMessage, type Logger, type MessageSink, type OutboundMessage, type SentMessage, type ThreadRef } from '../../src/core/index.js';
 import { ADAPTIVE_CARD_CONTENT_TYPE } from './adaptive-card.js';
 import { normalizeTeamsActivity } from './normalize.js';
 import { TEAMS_MAX_TEXT_LENGTH, renderTeamsMessage, type TeamsOutgoing } from './render-message.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './send-retry.js';
-import { SerialQueues } from './serial-queues.js';
 import { createTeamsAuth } from './teams-auth.js';
 import { TeamsCloudAdapter, type ConnectorConversations } from './teams-cloud-adapter.js';
 import type { TeamsConfig } from './teams-config.js';
@@ -54,7 +53,7 @@ export class TeamsChatAdapter implements ChatAdapter {
   readonly platform = TEAMS_PLATFORM;
   readonly capabilities: AdapterCapabilities;
   private sink: MessageSink | null = null;
-  private readonly queues = new SerialQueues();
+  private readonly queues = new KeyedSerialQueue();
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly log: Logger;

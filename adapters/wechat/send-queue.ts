@@ -1,3 +1,5 @@
+import { KeyedSerialQueue } from '../../src/core/index.js';
+
 /** Sleeps `ms` milliseconds; passed in so tests can run the pacing without waiting. */
 export type Sleep = (ms: number) => Promise<void>;
 
@@ -9,24 +11,14 @@ export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(reso
  * replies never leave in a burst that WeChat's anti-spam would punish.
  */
 export class SendQueue {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new KeyedSerialQueue();
   private nextSlotAt = 0;
 
   constructor(private readonly options: { intervalMs: number; now?: () => number; sleep?: Sleep }) {}
 
   /** Runs `task` after every task queued before it for `conversationId`, whatever their outcome. */
   run<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(conversationId) ?? Promise.resolve();
-    const result = previous.then(task);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.chains.set(conversationId, tail);
-    void tail.then(() => {
-      if (this.chains.get(conversationId) === tail) this.chains.delete(conversationId);
-    });
-    return result;
+    return this.chains.run(conversationId, task);
   }
 
   /** Waits for the account's next send slot (slots are handed out in call order). */
@@ -38,7 +30,7 @@ export class SendQueue {
   }
 
   /** Resolves once every queued task has settled. */
-  async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  idle(): Promise<void> {
+    return this.chains.idle();
   }
 }

@@ -5,7 +5,7 @@ import { ConfigError } from '../core/errors.js';
 import { AGENT_NAME_PATTERN } from '../core/agent.js';
 import { parseVerifyKey, publicKeyBase64 } from '../core/job-signature.js';
 import { compileRedactions, type RedactionRule } from '../core/redaction.js';
-import { parseDuration, parseSize } from './units.js';
+import { parseDuration, parseSize } from '../core/index.js';
 
 /**
  * The reference agent's own config: one YAML file on the target server. It is the only

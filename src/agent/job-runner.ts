@@ -1,7 +1,7 @@
 import { spawn as nodeSpawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
 import { createOutputCollector } from './output-collector.js';
-import { formatDuration } from './units.js';
+import { compactDuration } from '../core/index.js';
 
 /** What to run: a resolved argv (never a shell string unless argv is `/bin/sh -c …`). */
 export interface JobSpec {
@@ -170,7 +170,7 @@ export function runJob(spec: JobSpec, options: RunJobOptions, deps: RunJobDeps =
       else finish(-1, `killed by ${status.signal ?? 'a signal'}`);
     });
 
-    later(spec.timeoutMs, () => terminate('timeout', `[killed by the agent: timeout after ${formatDuration(spec.timeoutMs)}]`));
+    later(spec.timeoutMs, () => terminate('timeout', `[killed by the agent: timeout after ${compactDuration(spec.timeoutMs)}]`));
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });

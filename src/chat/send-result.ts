@@ -1,4 +1,4 @@
-import { splitText } from '../core/index.js';
+import { AdapterError, splitText } from '../core/index.js';
 import type { ChatAdapter, Job, Logger, OutboundMessage } from '../core/index.js';
 import type { ReplyClaims } from './reply-claims.js';
 import { fitsInOneMessage, outputRoom, renderOutputPiece, withoutOutput } from './render-job.js';
@@ -30,7 +30,11 @@ export async function sendResult(input: SendResultInput): Promise<string | null>
       await adapter.edit(thread, statusMessageId, update);
       return true;
     } catch (err) {
-      // The status message may be gone (deleted, too old to edit): the result goes as a new message.
+      // The platform is failing for now: the whole reply is retried later, edit included. Posting
+      // a new message instead would leave two messages if the failed edit did land (a timeout
+      // says nothing about that); an edit applied twice is harmless.
+      if (err instanceof AdapterError && !err.permanent) throw err;
+      // The status message is gone (deleted, too old to edit): the result goes as a new message.
       logger.warn({ err, jobId: job.id, agent: job.agent, messageId: statusMessageId }, 'could not edit the status message; sending the result as a new one');
       return false;
     }

@@ -14,6 +14,10 @@ export interface AdminContext {
   checkAgentName(name: string): void;
 }
 
+function formatLabels(labels: Record<string, string>): string {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',');
+}
+
 function parseLabels(pairs: string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of pairs) {
@@ -76,17 +80,19 @@ export function registerAdminCommands(program: Command, agentCmd: Command, ctx: 
     .argument('<name>')
     .argument('<labels...>', 'key=value to set, key- to remove')
     .action(async (name: string, pairs: string[]) => {
+      const set: Record<string, string> = {};
+      const remove: string[] = [];
+      for (const pair of pairs) {
+        if (pair.endsWith('-') && !pair.includes('=')) remove.push(pair.slice(0, -1));
+        else Object.assign(set, parseLabels([pair]));
+      }
       await withStores(ctx, async (stores) => {
-        const agent = await stores.agents.get(name);
-        if (!agent) throw new SkadiError('SKADI_AGENT_NOT_FOUND', `no agent named ${name}`);
-        const labels = { ...agent.labels };
-        for (const pair of pairs) {
-          if (pair.endsWith('-') && !pair.includes('=')) delete labels[pair.slice(0, -1)];
-          else Object.assign(labels, parseLabels([pair]));
-        }
-        await stores.agents.setLabels(name, labels);
-        await stores.audit.append({ at: systemClock.now(), actor: 'cli', action: 'agent.label', target: name, decision: 'info', detail: { labels } });
-        console.log(Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(','));
+        // Only the admin's labels change: what the agent reports stays its own (and wins on read).
+        const { admin, reported } = await stores.agents.patchLabels(name, set, remove);
+        await stores.audit.append({ at: systemClock.now(), actor: 'cli', action: 'agent.label', target: name, decision: 'info', detail: { set, remove, labels: admin } });
+        console.log(formatLabels(admin));
+        const shadowed = Object.keys(reported).filter((key) => key in set || remove.includes(key));
+        if (shadowed.length) console.error(`note: ${name} reports ${shadowed.map((key) => `${key}=${reported[key]}`).join(',')} from its own config, which wins over admin labels for the same key`);
       });
     });
 

@@ -1,25 +1,7 @@
 /** Parsers for the human-friendly value forms the config accepts. Each returns undefined when the text does not fit. */
+import { parseDuration } from '../core/index.js';
 
-const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1000, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 };
-
-/** `250ms`, `30s`, `10m`, `1h`, `2d`, or a number of milliseconds. */
-export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()]!);
-}
-
-/** `512KiB`, `1MiB`, `10mb`, or a number of bytes. */
-export function parseSize(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(value);
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * SIZE_UNITS[(m[2] ?? 'b').toLowerCase()]!);
-}
+export { parseDuration, parseSize } from '../core/index.js';
 
 export function parseBoolean(value: unknown): boolean | undefined {
   if (typeof value === 'boolean') return value;

@@ -20,3 +20,5 @@ export * from './selector.js';
 export * from './job-signature.js';
 export * from './redaction.js';
 export * from './display-text.js';
+export * from './keyed-serial-queue.js';
+export * from './units.js';

@@ -130,6 +130,13 @@ export interface AgentStore {
   /** Agents marked online whose last check-in is before `seenBefore`. */
   findStale(seenBefore: Date, limit: number): Promise<Agent[]>;
   setLabels(name: string, labels: Record<string, string>): Promise<void>;
+  /**
+   * Changes the admin's labels only (never copies what the agent reports into them): sets
+   * `set`, then removes the keys in `remove`, atomically. Returns the admin labels after, and
+   * the labels the agent reports (which win over the admin's on read). Throws
+   * SKADI_AGENT_NOT_FOUND for an unknown agent.
+   */
+  patchLabels(name: string, set: Record<string, string>, remove: readonly string[]): Promise<{ admin: Record<string, string>; reported: Record<string, string> }>;
   revoke(name: string, at: Date): Promise<boolean>;
 }
 

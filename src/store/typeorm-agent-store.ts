@@ -129,6 +129,21 @@ export class TypeormAgentStore implements AgentStore {
     if (result.affected !== 1) throw new NotFoundError('SKADI_AGENT_NOT_FOUND', `no agent named ${name}`);
   }
 
+  async patchLabels(name: string, set: Record<string, string>, remove: readonly string[]): Promise<{ admin: Record<string, string>; reported: Record<string, string> }> {
+    return this.db.transaction(async (em) => {
+      // Read under a row lock (MySQL; SQLite's write transaction is exclusive) so two admins'
+      // changes never overwrite each other.
+      const query = em.createQueryBuilder(AgentEntity, 'a').where('a.name = :name', { name });
+      const row = await (this.db.dialect === 'mysql' ? query.setLock('pessimistic_write') : query).getOne();
+      if (!row) throw new NotFoundError('SKADI_AGENT_NOT_FOUND', `no agent named ${name}`);
+      const admin = { ...(JSON.parse(row.labels) as Record<string, string>), ...set };
+      for (const key of remove) delete admin[key];
+      await em.createQueryBuilder().update(AgentEntity).set({ labels: JSON.stringify(admin) }).where('name = :name', { name }).updateEntity(false).execute();
+      const reported = row.reportedLabels === null ? {} : (JSON.parse(row.reportedLabels) as Record<string, string>);
+      return { admin, reported };
+    });
+  }
+
   /** Sets revokedAt once; false if the agent is unknown or already revoked. */
   async revoke(name: string, at: Date): Promise<boolean> {
     const result = await this.db.run((em) =>

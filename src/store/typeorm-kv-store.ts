@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock, KeyValueStore } from '../core/index.js';
 import { KvEntryEntity } from '../../entities/index.js';
-import { isUniqueViolation } from './db-errors.js';
+import { insertOrTakeOver } from './insert-or-take-over.js';
 import type { StoreDb } from './store-db.js';
 
 // The id column holds 255 characters. Longer keys (an inbound e-mail's Message-ID can be
@@ -45,15 +45,8 @@ export class TypeormKeyValueStore implements KeyValueStore {
   async setIfAbsent<T>(key: string, value: T, expiresAt: Date | null): Promise<boolean> {
     const now = this.clock.now().getTime();
     const row: KvEntryEntity = { id: storageKey(key), value: JSON.stringify(value ?? null), expiresAt: expiresAt?.getTime() ?? null, updatedAt: now };
-    try {
-      await this.db.run((em) => em.createQueryBuilder().insert().into(KvEntryEntity).values(row).updateEntity(false).execute());
-      return true;
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-    }
-    // Present: replace it only if it has expired. The condition is re-checked by the UPDATE
-    // itself, so of two processes racing for an expired key only one wins.
-    const result = await this.db.run((em) =>
+    // Present: replace it only if it has expired.
+    return insertOrTakeOver(this.db, KvEntryEntity, row, (em) =>
       em
         .createQueryBuilder()
         .update(KvEntryEntity)
@@ -62,7 +55,6 @@ export class TypeormKeyValueStore implements KeyValueStore {
         .updateEntity(false)
         .execute(),
     );
-    return result.affected === 1;
   }
 
   async prune(now: Date): Promise<number> {

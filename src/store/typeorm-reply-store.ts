@@ -1,7 +1,7 @@
 import type { ReplyRecord, ReplyStore } from '../core/index.js';
 import { ReplyEntity } from '../../entities/index.js';
 import { toDate } from './dates.js';
-import { isUniqueViolation } from './db-errors.js';
+import { insertIfAbsent, insertOrTakeOver } from './insert-or-take-over.js';
 import type { StoreDb } from './store-db.js';
 
 function toRecord(row: ReplyEntity): ReplyRecord {
@@ -25,15 +25,9 @@ export class TypeormReplyStore implements ReplyStore {
 
   async claim(jobId: string, key: string, owner: string, now: Date, until: Date): Promise<boolean> {
     const row: ReplyEntity = { jobId, key, state: 'claimed', owner, claimedUntil: until.getTime(), messageId: null, sentAt: null };
-    try {
-      await this.db.run((em) => em.createQueryBuilder().insert().into(ReplyEntity).values(row).updateEntity(false).execute());
-      return true;
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-    }
     // Held claims are refused even to their own owner: a second handler in the same process
     // must not send the reply twice.
-    const result = await this.db.run((em) =>
+    return insertOrTakeOver(this.db, ReplyEntity, row, (em) =>
       em
         .createQueryBuilder()
         .update(ReplyEntity)
@@ -42,7 +36,6 @@ export class TypeormReplyStore implements ReplyStore {
         .updateEntity(false)
         .execute(),
     );
-    return result.affected === 1;
   }
 
   /**
@@ -62,11 +55,8 @@ export class TypeormReplyStore implements ReplyStore {
     if (result.affected === 1) return;
     // No claim row (released meanwhile, or never claimed): record the send all the same.
     const row: ReplyEntity = { jobId, key, state: 'sent', owner, claimedUntil: at.getTime(), messageId, sentAt: at.getTime() };
-    try {
-      await this.db.run((em) => em.createQueryBuilder().insert().into(ReplyEntity).values(row).updateEntity(false).execute());
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err; // already sent: the first record stays
-    }
+    // Already sent: the first record stays.
+    await insertIfAbsent(this.db, ReplyEntity, row);
   }
 
   async release(jobId: string, key: string, owner: string): Promise<void> {

@@ -46,6 +46,21 @@ export function agentStoreContract(ctx: StoresContext): void {
       await expect(agents().setLabels(uid('ghost'), {})).rejects.toMatchObject({ code: 'SKADI_AGENT_NOT_FOUND' });
     });
 
+    it('patches only the admin labels: what the agent reports is never copied into them', async () => {
+      const name = uid('patch');
+      await agents().create({ name, labels: { role: 'db', tier: 'gold' }, createdAt: T0 });
+      await agents().checkIn(name, { at: at(1_000), labels: { host: 'db-1', zone: 'b' } });
+      expect(await agents().patchLabels(name, { region: 'eu' }, ['tier'])).toEqual({ admin: { role: 'db', region: 'eu' }, reported: { host: 'db-1', zone: 'b' } });
+      expect((await agents().get(name))!.labels).toEqual({ role: 'db', region: 'eu', host: 'db-1', zone: 'b' });
+      // The agent stops reporting zone: it is gone, not left behind as an admin label.
+      await agents().checkIn(name, { at: at(2_000), labels: { host: 'db-1' } });
+      expect((await agents().get(name))!.labels).toEqual({ role: 'db', region: 'eu', host: 'db-1' });
+      // Two admins at once: neither change is lost.
+      await Promise.all([agents().patchLabels(name, { a: '1' }, []), agents().patchLabels(name, { b: '2' }, [])]);
+      expect((await agents().patchLabels(name, {}, [])).admin).toEqual({ role: 'db', region: 'eu', a: '1', b: '2' });
+      await expect(agents().patchLabels(uid('ghost'), {}, [])).rejects.toMatchObject({ code: 'SKADI_AGENT_NOT_FOUND' });
+    });
+
     it('marks an agent offline only if it is online and was last seen before the cut-off', async () => {
       const name = uid('off');
       await agents().create({ name, labels: {}, createdAt: T0 });

@@ -88,6 +88,22 @@ describe('fleet: skadi agents, skadi watch, and the agent draining on SIGTERM', 
     expect(bad.stderr).toContain('  role in (web\n              ^');
   }, 60_000);
 
+  it('`skadi agent label` changes only the admin labels, never copying what the agent reports', async () => {
+    const labelled = await runCli(['agent', 'label', 'web-1', 'tier=gold', 'region=us'], { cwd, env });
+    expect(labelled.code, labelled.stderr).toBe(0);
+    expect(labelled.stdout.trim()).toBe('role=web,tier=gold,region=us');
+    // The agent's own region=eu still wins on read, and the admin is told so.
+    expect(labelled.stderr).toContain('web-1 reports region=eu from its own config');
+    const removed = await runCli(['agent', 'label', 'web-1', 'region-', 'tier-'], { cwd, env });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout.trim()).toBe('role=web');
+    const listed = JSON.parse((await cli(['agents', '--json'])).stdout) as Array<{ name: string; labels: Record<string, string> }>;
+    expect(listed.find((a) => a.name === 'web-1')!.labels).toMatchObject({ role: 'web', region: 'eu' });
+    const ghost = await runCli(['agent', 'label', 'ghost-1', 'a=b'], { cwd, env });
+    expect(ghost.code).not.toBe(0);
+    expect(ghost.stderr).toContain('no agent named ghost-1');
+  }, 60_000);
+
   it('finishes and reports a running job when SIGTERMed, then exits 0; `skadi watch` shows it going offline', async () => {
     const watch = spawn(process.execPath, [BIN, 'watch', '--selector', 'role=web', '--server', server.url, '--token', userToken], { cwd, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let watched = '';

@@ -101,7 +101,7 @@ export class FakeChatAdapter implements ChatAdapter {
     this.calls.push({ op: 'edit', thread, messageId, message });
     this.maybeFail();
     const target = this.messages.find((m) => m.messageId === messageId);
-    if (!target) throw new AdapterError(this.platform, `no message ${messageId}`);
+    if (!target) throw new AdapterError(this.platform, `no message ${messageId}`, undefined, true);
     const [piece, ...rest] = this.render(message);
     if (rest.length > 0) throw new AdapterError(this.platform, 'edit too long for one message');
     Object.assign(target, piece, { edited: true, source: message });

@@ -1,4 +1,5 @@
 import { NotFoundError, newJobId, type Agent, type Job, type JobsApi, type SubmitJobInput } from '../../src/core/index.js';
+import { testAgent, testJob } from './memory-jobs-api.js';
 
 /** A JobsApi whose agents and jobs a test sets directly (the web page's side panel reads it). */
 export interface FakeJobsApi extends JobsApi {
@@ -10,46 +11,13 @@ export interface FakeJobsApi extends JobsApi {
   putJob(job: Partial<Job> & { id: string; agent: string }): Job;
 }
 
+/** An online agent as the web page shows it (with host and OS). */
 export function fakeAgent(name: string, over: Partial<Agent> = {}): Agent {
-  return {
-    name,
-    labels: {},
-    status: 'online',
-    lastSeenAt: new Date(),
-    version: '0.1.0',
-    host: `${name}.example.test`,
-    os: 'linux',
-    revokedAt: null,
-    createdAt: new Date('2026-01-01T00:00:00Z'),
-    ...over,
-  };
+  return testAgent(name, { version: '0.1.0', host: `${name}.example.test`, os: 'linux', ...over });
 }
 
 export function fakeJob(over: Partial<Job> & { id: string; agent: string }): Job {
-  const now = new Date();
-  return {
-    message: 'uptime',
-    requester: { identity: 'web:alice', displayName: 'alice' },
-    thread: null,
-    state: 'queuing',
-    reason: null,
-    version: 1,
-    attempt: 1,
-    leaseId: null,
-    ackDeadline: null,
-    expiresAt: new Date(now.getTime() + 600_000),
-    timeoutMs: 600_000,
-    exitCode: null,
-    output: null,
-    outputTruncated: false,
-    parentId: null,
-    createdAt: now,
-    sentAt: null,
-    runningAt: null,
-    finishedAt: null,
-    updatedAt: now,
-    ...over,
-  };
+  return testJob(over);
 }
 
 /** An in-memory JobsApi for the web adapter's tests; submit/cancel are minimal. */

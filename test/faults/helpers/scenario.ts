@@ -1,5 +1,6 @@
+import { afterEach, expect } from 'vitest';
 import { Load, type LoadOptions } from './load.js';
-import type { FaultRig } from './fault-rig.js';
+import { FaultRig, type FaultRigOptions } from './fault-rig.js';
 import { sleep } from './processes.js';
 import { recordRow, writeLogs } from './report.js';
 import { verdict, waitForQuiet, type FaultRow } from './verdict.js';
@@ -59,4 +60,52 @@ export function explain(rig: FaultRig, outcome: ScenarioOutcome): string {
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/**
+ * Each fault test starts its own rig (private MariaDB, Redis, servers, agents); this closes it
+ * after the test, whatever happened. Call once per describe; the function it returns starts one.
+ */
+export function rigPerTest(): (options: FaultRigOptions) => Promise<FaultRig> {
+  let rig: FaultRig | null = null;
+  afterEach(async () => {
+    await rig?.close();
+    rig = null;
+  });
+  return async (options) => {
+    rig = new FaultRig(options);
+    await rig.start();
+    return rig;
+  };
+}
+
+export interface Expected {
+  /** Jobs that may expire: a number exactly (default 0), or a range. */
+  expired?: number | { min: number; max?: number };
+  /** A request that failed visibly (the user got an error reply and may resend) counts as answered. */
+  errorRepliesAnswer?: boolean;
+  /** At least this many jobs sent (the load really ran through the fault). */
+  minSent?: number;
+}
+
+/**
+ * What every fault must keep: no job lost or run twice, every reply sent once, every accepted
+ * job in a final state, none failed, every request accepted (after the client's retries).
+ */
+export function expectEveryJobOnce(rig: FaultRig, outcome: ScenarioOutcome, expected: Expected = {}): void {
+  const { row } = outcome;
+  const why = explain(rig, outcome);
+  if (expected.minSent !== undefined) expect(row.jobsSent, why).toBeGreaterThan(expected.minSent);
+  expect(row.lost, why).toBe(0);
+  expect(row.duplicated, why).toBe(0);
+  expect(row.failed, why).toBe(0);
+  expect(row.notAccepted, why).toBe(0);
+  expect(row.jobsFinished + (expected.errorRepliesAnswer ? row.errorReplies : 0), why).toBe(row.jobsSent);
+  const expired = expected.expired ?? 0;
+  if (typeof expired === 'number') {
+    expect(row.expired, why).toBe(expired);
+  } else {
+    expect(row.expired, why).toBeGreaterThanOrEqual(expired.min);
+    if (expired.max !== undefined) expect(row.expired, why).toBeLessThanOrEqual(expired.max);
+  }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
 import { DEMO_AGENT_CONFIG, loadAgentConfig, parseAgentConfig, validateAgentConfig } from '../../../src/agent/agent-config.js';
-import { parseDuration, parseSize } from '../../../src/agent/units.js';
+import { parseDuration, parseSize } from '../../../src/core/index.js';
 
 const GOOD = `
 concurrency: 4

@@ -297,6 +297,19 @@ describe('reply router', () => {
     expect(adapter.messages[0]!.text).toContain('succeeded');
   });
 
+  it('retries the edit, never a second message, while the platform fails transiently', async () => {
+    const { jobs, adapter, router, newJob } = setup();
+    const { job, created } = newJob();
+    await router.handle('web', created);
+    adapter.failNext(1); // a 503 or a timeout: the edit may or may not have landed
+    const result = jobs.move(job.id, 'succeeded', { exitCode: 0, output: 'ok' });
+    await expect(router.handle('web', result)).rejects.toBeInstanceOf(AdapterError);
+    await router.handle('web', result);
+    expect(adapter.messages).toHaveLength(1);
+    expect(adapter.messages[0]).toMatchObject({ edited: true });
+    expect(adapter.messages[0]!.text).toContain('succeeded');
+  });
+
   it('subscribes one group per platform on the bus and ignores other platforms and thread-less jobs', async () => {
     const { jobs, adapter, router, bus, newJob } = setup();
     await router.start();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { webApi } from '@slack/bolt';
-import { KeyedQueue } from '../../../../adapters/slack/keyed-queue.js';
+import { KeyedSerialQueue } from '../../../../src/core/index.js';
 import { callSlack, classifyFailure, SlackCallError } from '../../../../adapters/slack/slack-api-call.js';
 import { AdapterError, silentLogger } from '../../../../src/core/index.js';
 
@@ -53,7 +53,7 @@ describe('slack call policy', () => {
 
 describe('keyed queue', () => {
   it('runs tasks of one key in order, other keys in parallel, and forgets idle keys', async () => {
-    const queue = new KeyedQueue();
+    const queue = new KeyedSerialQueue();
     const log: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
@@ -72,7 +72,7 @@ describe('keyed queue', () => {
     const after = queue.run('c', async () => 'fine');
     await expect(failed).rejects.toThrow('boom');
     await expect(after).resolves.toBe('fine');
-    await queue.drain();
+    await queue.idle();
     expect(queue.size).toBe(0);
   });
 });

@@ -1,12 +1,15 @@
 /**
  * Runs tasks one at a time per key, in the order they were queued; different keys run in
- * parallel. The Slack adapter keys by channel, so a reply waiting out a 429 holds back the
- * replies behind it in that channel (order kept) and no other channel.
+ * parallel. Chat adapters key their sends by conversation: a reply waiting out a 429 holds back
+ * the replies behind it in that conversation (so a split reply stays in order) and no other.
  */
-export class KeyedQueue {
+export class KeyedSerialQueue {
   private readonly tails = new Map<string, Promise<void>>();
 
-  /** Queues `task` behind the tasks already queued for `key`; settles as the task does. */
+  /**
+   * Queues `task` behind the tasks already queued for `key`; settles as the task does. A failed
+   * task does not stop the ones behind it: they wait for it to settle, not to succeed.
+   */
   run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(task);
@@ -15,7 +18,7 @@ export class KeyedQueue {
       () => undefined,
     );
     this.tails.set(key, tail);
-    // Forget idle keys, so a long-running process does not keep one entry per channel ever seen.
+    // Forget idle keys, so a long-running process does not keep one entry per conversation ever seen.
     void tail.then(() => {
       if (this.tails.get(key) === tail) this.tails.delete(key);
     });
@@ -27,8 +30,8 @@ export class KeyedQueue {
     return this.tails.size;
   }
 
-  /** Resolves once every task queued so far has settled. */
-  async drain(): Promise<void> {
+  /** Resolves once every task queued so far (and any queued meanwhile) has settled. */
+  async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
   }
 }
