@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: dispatch latency and end-to-end throughput of Skadi, for the embedded stack
- * (SQLite + in-process bus) and the production one (MariaDB + Redis). See bench/README.md.
+ * `npm run bench`: dispatch latency, end-to-end throughput (10 and 100 agents) against a BullMQ
+ * anchor, the chat path, 10,000 connected agents and offline detection of Skadi, for the
+ * embedded stack (SQLite + in-process bus) and the production one (MariaDB + Redis). See
+ * bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,19 +18,32 @@ import { renderTable, type Section } from './lib/table.js';
 import { installQueryCounter, type QueryCounter } from './lib/query-counter.js';
 import { dispatchLatency } from './scenarios/dispatch-latency.js';
 import { throughput } from './scenarios/throughput.js';
+import { throughputMany } from './scenarios/throughput-many.js';
+import { bullmqAnchor } from './scenarios/bullmq-anchor.js';
+import { chatPath } from './scenarios/chat-path.js';
+import { scale } from './scenarios/scale.js';
+import { offlineDetection } from './scenarios/offline-detection.js';
+import type { BenchServer } from './lib/bench-server.js';
+import type { LoadProcess } from './lib/load-process.js';
 import type { RunOptions, Scenario } from './scenarios/scenario.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SCENARIOS: Record<string, Scenario<unknown>> = {
   [dispatchLatency.id]: dispatchLatency as Scenario<unknown>,
   [throughput.id]: throughput as Scenario<unknown>,
+  [throughputMany.id]: throughputMany as Scenario<unknown>,
+  // After both throughput scenarios: it divides their jobs/s by BullMQ's.
+  [bullmqAnchor.id]: bullmqAnchor as Scenario<unknown>,
+  [chatPath.id]: chatPath as Scenario<unknown>,
+  [scale.id]: scale as Scenario<unknown>,
+  [offlineDetection.id]: offlineDetection as Scenario<unknown>,
 };
 
 const HELP = `usage: npm run bench -- [options]
 
   --json                  print the results as JSON on stdout (the table goes to stderr)
-  --stacks LIST           sqlite,mariadb (default both)
-  --scenarios LIST        ${Object.keys(SCENARIOS).join(',')} (default all)
+  --stacks LIST           sqlite,mariadb (default both; mysql = mariadb); --stack is the same
+  --scenarios LIST        ${Object.keys(SCENARIOS).join(',')} (default all); --only is the same
   --agents N              agents in the load process (default 10)
   --capacity N            jobs one agent runs at once (default 10)
   --rate N                latency scenario: jobs per second (default 50)
@@ -36,7 +51,18 @@ const HELP = `usage: npm run bench -- [options]
   --tp-duration S         throughput scenario: seconds measured (default 10)
   --in-flight N           throughput scenario: jobs kept between POST and result (default 200)
   --output-ratio R        share of jobs sending one output chunk (default 0.5)
-  --quick                 3 s per scenario (a smoke run)
+  --many-agents N         throughput100 scenario: agents (default 100)
+  --bullmq-concurrency N  bullmq scenario: worker concurrency (default 100)
+  --scale-agents N        scale scenario: agents connected by long-poll (default 10000)
+  --scale-ramp N          scale scenario: agents connected per second (default 0: spread over one poll wait, 25 s)
+  --scale-idle S          scale scenario: seconds of idle measured (default 25: one poll wait, so every agent re-polls once)
+  --scale-rate N          scale scenario: jobs per second to random agents (default 20)
+  --scale-jobs N          scale scenario: jobs to random agents (default 200)
+  --offline-agents N      offline scenario: agents going silent at once (default 1000)
+  --offline-after S       offline scenario: the server's agents.offlineAfter, shortened (default 5)
+  --chat-messages N       chat scenario: messages measured (default 200, after 10 uncounted)
+  --chat-rate N           chat scenario: messages per second (default 10)
+  --quick                 3 s per scenario (a smoke run; fewer jobs and messages in the newer scenarios)
   --no-save               do not write bench/results/<timestamp>.json
   --mysql-url URL         MariaDB server (default $SKADI_BENCH_MYSQL_URL or mysql://root@127.0.0.1:3306)
   --redis-url URL         Redis (default $SKADI_BENCH_REDIS_URL or redis://127.0.0.1:6379)
@@ -53,7 +79,20 @@ function parseOptions() {
     options: {
       json: { type: 'boolean', default: false },
       stacks: { type: 'string', default: 'sqlite,mariadb' },
+      stack: { type: 'string' },
       scenarios: { type: 'string', default: Object.keys(SCENARIOS).join(',') },
+      only: { type: 'string' },
+      'many-agents': { type: 'string', default: '100' },
+      'bullmq-concurrency': { type: 'string', default: '100' },
+      'scale-agents': { type: 'string', default: '10000' },
+      'scale-ramp': { type: 'string', default: '0' },
+      'scale-idle': { type: 'string', default: '25' },
+      'scale-rate': { type: 'string', default: '20' },
+      'scale-jobs': { type: 'string', default: '200' },
+      'offline-agents': { type: 'string', default: '1000' },
+      'offline-after': { type: 'string', default: '5' },
+      'chat-messages': { type: 'string', default: '200' },
+      'chat-rate': { type: 'string', default: '10' },
       agents: { type: 'string', default: '10' },
       capacity: { type: 'string', default: '10' },
       rate: { type: 'string', default: '50' },
@@ -82,9 +121,9 @@ function parseOptions() {
     if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, got ${raw}`);
     return n;
   };
-  const stacks = values.stacks.split(',').map((s) => s.trim()) as StackId[];
+  const stacks = (values.stack ?? values.stacks).split(',').map((s) => (s.trim() === 'mysql' ? 'mariadb' : s.trim())) as StackId[];
   for (const s of stacks) if (!(s in STACK_LABELS)) throw new Error(`unknown stack ${s} (sqlite, mariadb)`);
-  const scenarios = values.scenarios.split(',').map((s) => s.trim());
+  const scenarios = (values.only ?? values.scenarios).split(',').map((s) => s.trim());
   for (const s of scenarios) if (!(s in SCENARIOS)) throw new Error(`unknown scenario ${s} (${Object.keys(SCENARIOS).join(', ')})`);
   const sqliteSync = values['sqlite-sync'];
   if (sqliteSync !== undefined && sqliteSync !== 'full' && sqliteSync !== 'normal') throw new Error(`--sqlite-sync must be full or normal, got ${sqliteSync}`);
@@ -95,7 +134,19 @@ function parseOptions() {
     outputRatio: Math.min(1, num('output-ratio', values['output-ratio'], 0)),
     latency: { ratePerSec: num('rate', values.rate, 1), durationMs: seconds('duration', values.duration), warmupMs: values.quick ? 1000 : 2000 },
     throughput: { inFlight: num('in-flight', values['in-flight'], 1), durationMs: seconds('tp-duration', values['tp-duration']), warmupMs: values.quick ? 1000 : 3000 },
+    manyAgents: num('many-agents', values['many-agents'], 1),
+    bullmq: { concurrency: num('bullmq-concurrency', values['bullmq-concurrency'], 1) },
+    scale: {
+      agents: num('scale-agents', values['scale-agents'], 1),
+      rampPerSec: num('scale-ramp', values['scale-ramp'], 0),
+      idleMs: (values.quick ? 5 : num('scale-idle', values['scale-idle'], 1)) * 1000,
+      ratePerSec: num('scale-rate', values['scale-rate'], 1),
+      jobs: values.quick ? 50 : num('scale-jobs', values['scale-jobs'], 1),
+    },
+    offline: { agents: num('offline-agents', values['offline-agents'], 1), offlineAfterMs: num('offline-after', values['offline-after'], 1) * 1000, pollWaitSeconds: 2, timerIntervalMs: 1000 },
+    chat: { messages: values.quick ? 30 : num('chat-messages', values['chat-messages'], 1), ratePerSec: num('chat-rate', values['chat-rate'], 1), warmup: values.quick ? 3 : 10 },
   };
+  if (run.offline.offlineAfterMs <= run.offline.pollWaitSeconds * 1000 + 1000) throw new Error(`--offline-after must exceed the agents' poll wait (${run.offline.pollWaitSeconds} s) by more than a second`);
   return { json: values.json, save: !values['no-save'], stacks, scenarios, run, mysqlUrl: values['mysql-url'], redisUrl: values['redis-url'], logLevel: values['log-level'], waitQuiet: values['wait-quiet'] === undefined ? null : num('wait-quiet', values['wait-quiet'], 0.1), nice: values.nice === undefined ? null : Number(values.nice), sqliteSync: sqliteSync as 'full' | 'normal' | undefined, countQueries: values['count-queries'] };
 }
 
@@ -141,12 +192,17 @@ async function runStack(id: StackId, opts: ReturnType<typeof parseOptions>, log:
   const report: StackReport = { stack: id, label: STACK_LABELS[id], results: {}, errors: {} };
   if (opts.waitQuiet !== null) report.loadAverageAtStart = await waitQuiet(opts.waitQuiet, 300_000, log);
   else report.loadAverageAtStart = os.loadavg()[0]!;
-  const stack = await prepareStack(id, { mysqlUrl: opts.mysqlUrl, redisUrl: opts.redisUrl, sqliteSynchronous: opts.sqliteSync });
+  const endpoints = { mysqlUrl: opts.mysqlUrl, redisUrl: opts.redisUrl, sqliteSynchronous: opts.sqliteSync };
+  const stack = await prepareStack(id, endpoints);
+  // The shared in-process server and its load process (10 agents) serve every scenario that is not standalone.
+  const shared = opts.scenarios.some((name) => !SCENARIOS[name]!.standalone);
+  let bench: BenchServer | null = null;
+  let load: LoadProcess | null = null;
   try {
-    log(`[${id}] starting the server (${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}${stack.redisUrl ? `, ${stack.redisUrl}` : ''})`);
-    const bench = await startBenchServer(stack, { agents: opts.run.agents, logLevel: opts.logLevel });
-    try {
-      const load = forkLoadProcess();
+    if (shared) {
+      log(`[${id}] starting the server (${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}${stack.redisUrl ? `, ${stack.redisUrl}` : ''})`);
+      bench = await startBenchServer(stack, { agents: opts.run.agents, logLevel: opts.logLevel });
+      load = forkLoadProcess();
       if (opts.nice !== null) {
         try {
           os.setPriority(load.pid, opts.nice);
@@ -154,42 +210,45 @@ async function runStack(id: StackId, opts: ReturnType<typeof parseOptions>, log:
           log(`[${id}] cannot renice the load process: ${(err as Error).message}`);
         }
       }
+      await load.request(
+        { type: 'init', server: bench.url, agents: bench.agents, userToken: bench.userToken, agent: { capacity: opts.run.capacity, outputRatio: opts.run.outputRatio, pollWaitSeconds: 25 }, submitSockets: 32 },
+        'ready',
+      );
+      await waitForAgents(bench);
+      report.clock = await checkClocks(load);
+      if (report.clock.worstSkewMs > 0.05) log(`[${id}] warning: the two processes' clocks disagree by ${report.clock.worstSkewMs} ms`);
+    }
+    for (const name of opts.scenarios) {
+      const scenario = SCENARIOS[name]!;
+      log(`[${id}] ${scenario.title(opts.run)}`);
       try {
-        await load.request(
-          { type: 'init', server: bench.url, agents: bench.agents, userToken: bench.userToken, agent: { capacity: opts.run.capacity, outputRatio: opts.run.outputRatio, pollWaitSeconds: 25 }, submitSockets: 32 },
-          'ready',
-        );
-        await waitForAgents(bench);
-        report.clock = await checkClocks(load);
-        if (report.clock.worstSkewMs > 0.05) log(`[${id}] warning: the two processes' clocks disagree by ${report.clock.worstSkewMs} ms`);
-        for (const name of opts.scenarios) {
-          const scenario = SCENARIOS[name]!;
-          log(`[${id}] ${scenario.title(opts.run)}`);
-          try {
-            counter?.reset();
-            report.results[name] = await scenario.run({ stack, bench, load, options: opts.run, log });
-            if (counter) {
-              const jobs = Math.max(1, jobsOf(report.results[name]));
-              const per = (n: number) => Math.round((n / jobs) * 100) / 100;
-              report.queries ??= {};
-              report.queries[name] = { perJob: per(counter.total()), shapes: counter.snapshot().map((q) => ({ sql: q.sql, perJob: per(q.count), meanUs: Math.round((q.totalMs / q.count) * 1000) })) };
-              log(`[${id}] ${name}: ${per(counter.total())} SQL statements per job`);
-              for (const q of report.queries[name].shapes.slice(0, 25)) log(`    ${q.perJob.toFixed(2).padStart(6)}  ${(q.meanUs ? `${q.meanUs} µs` : '').padStart(9)}  ${q.sql}`);
-            }
-          } catch (err) {
-            report.errors[name] = err instanceof Error ? err.message : String(err);
-            log(`[${id}] ${name} failed: ${report.errors[name]}`);
-          }
-          await waitForAgents(bench).catch(() => undefined);
+        counter?.reset();
+        // Standalone scenarios start their own server and never touch bench/load (absent when only they run).
+        report.results[name] = await scenario.run({ stack, bench: bench as BenchServer, load: load as LoadProcess, options: opts.run, log, endpoints, logLevel: opts.logLevel, results: report.results });
+        if (counter && !scenario.standalone) {
+          const jobs = Math.max(1, jobsOf(report.results[name]));
+          const per = (n: number) => Math.round((n / jobs) * 100) / 100;
+          report.queries ??= {};
+          report.queries[name] = { perJob: per(counter.total()), shapes: counter.snapshot().map((q) => ({ sql: q.sql, perJob: per(q.count), meanUs: Math.round((q.totalMs / q.count) * 1000) })) };
+          log(`[${id}] ${name}: ${per(counter.total())} SQL statements per job`);
+          for (const q of report.queries[name].shapes.slice(0, 25)) log(`    ${q.perJob.toFixed(2).padStart(6)}  ${(q.meanUs ? `${q.meanUs} µs` : '').padStart(9)}  ${q.sql}`);
         }
-      } finally {
-        await load.stop();
+      } catch (err) {
+        report.errors[name] = err instanceof Error ? err.message : String(err);
+        log(`[${id}] ${name} failed: ${report.errors[name]}`);
       }
-    } finally {
-      await bench.close();
+      if (bench) await waitForAgents(bench).catch(() => undefined);
     }
   } finally {
-    await stack.dispose();
+    try {
+      await load?.stop();
+    } finally {
+      try {
+        await bench?.close();
+      } finally {
+        await stack.dispose();
+      }
+    }
   }
   return report;
 }

@@ -19,7 +19,10 @@ async function overview(ctx: CommandContext): Promise<OutboundMessage> {
   const me = ctx.requester.identity;
   const usable = ctx.commands.filter((spec) => ctx.access.allows(me, { command: spec.name, permission: spec.permission }));
   const agents = (await ctx.jobs.listAgents()).filter((agent) => !agent.revokedAt && ctx.access.allows(me, { agent: agent.name, labels: agent.labels })).map((agent) => agent.name);
-  const lines = ['<agent> <message…> — runs a job on an agent and replies here, e.g. "local uptime".'];
+  const lines = [
+    '<agent> <message…> — runs a job on an agent and replies here, e.g. "local uptime".',
+    '<selector> [--concurrency N] [--max-failures N] <message…> — runs it on every matching online agent you may use, with one reply for all, e.g. "role=web uptime".',
+  ];
   agents.sort();
   // A large fleet would drown the help text; `agents` lists them all.
   const shown = agents.length > MAX_AGENTS ? `${agents.slice(0, MAX_AGENTS).join(', ')} and ${agents.length - MAX_AGENTS} more (say "agents")` : agents.join(', ');

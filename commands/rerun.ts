@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../src/core/index.js';
+import { isFanOutParent, type CommandSpec } from '../src/core/index.js';
 import { shorten } from './format.js';
 import { findVisibleJob } from './job-arg.js';
 
@@ -17,6 +17,9 @@ export const rerunCommand: CommandSpec = {
     const found = await findVisibleJob(ctx, args.job!);
     if ('reply' in found) return found.reply;
     const { job } = found;
+    if (isFanOutParent(job)) {
+      return { text: `Job ${job.id} went to every agent matching ${job.fanout.selector}; to run it again, send "${job.fanout.selector} ${job.message}" (the agents are chosen again), or "rerun <job>" with one agent's job from "status ${job.id}".`, status: 'info', jobId: job.id };
+    }
     const me = ctx.requester.identity;
     const decision = await ctx.access.decide(me, { agent: job.agent, command: 'rerun', permission: 'jobs:run' }, { jobId: job.id });
     if (!decision.allowed) return { text: `Sorry, ${decision.reason}.`, status: 'refused', jobId: job.id };

@@ -1,5 +1,6 @@
-import { isTerminal, type Agent, type CommandSpec, type Job, type OutboundMessage } from '../src/core/index.js';
+import { isFanOutParent, isTerminal, type Agent, type CommandSpec, type Job, type OutboundMessage } from '../src/core/index.js';
 import { describeReason, formatAgo, formatDuration, jobDuration } from './format.js';
+import { fanOutStatusMessage } from './fan-out-format.js';
 import { findVisibleJob } from './job-arg.js';
 
 /** The job as `status` shows it: state, timings and the output so far. */
@@ -41,6 +42,8 @@ export const statusCommand: CommandSpec = {
   async run(ctx, args) {
     const found = await findVisibleJob(ctx, args.job!);
     if ('reply' in found) return found.reply;
+    // A fan-out: one line per agent (state, exit code, child job id); `status <child>` shows that agent's output.
+    if (isFanOutParent(found.job)) return fanOutStatusMessage(found.job, (await ctx.jobs.list({ parentId: found.job.id, limit: 10_000 })).reverse());
     const agent = await ctx.jobs.getAgent(found.job.agent);
     return statusMessage(found.job, agent, ctx.clock.now());
   },

@@ -10,6 +10,7 @@ import { epochMs } from './transformers.js';
 @Index('idx_jobs_requester_created', ['requesterIdentity', 'createdAt'])
 @Index('idx_jobs_parent', ['parentId'])
 @Index('idx_jobs_created', ['createdAt'])
+@Index('idx_jobs_kind_state', ['kind', 'state'])
 @Index('uq_jobs_idempotency', ['idempotencyScope', 'idempotencyKey'], { unique: true })
 export class JobEntity {
   @PrimaryColumn('varchar', { length: 32 })
@@ -79,6 +80,14 @@ export class JobEntity {
   /** Ed25519 signature of the job, made by the server at creation (see src/core/job-signature.ts); null for unsigned jobs. */
   @Column('varchar', { length: 128, nullable: true })
   signature: string | null;
+
+  /** `fanout` for a fan-out parent (never handed to an agent); null for an ordinary job. */
+  @Column('varchar', { length: 16, nullable: true })
+  kind: string | null;
+
+  /** A fan-out parent's plan and progress (FanOutPlan as JSON), changed only by a compare-and-set on `version`. */
+  @Column('text', { nullable: true })
+  fanout: string | null;
 
   @Column('bigint', { name: 'created_at', transformer: epochMs })
   createdAt: number;

@@ -17,6 +17,7 @@ import { createRedisNotifier } from './bus/redis-notifier.js';
 import { createOutboxRelay } from './bus/outbox-relay.js';
 import { createJobService, type JobService } from './jobs/job-service.js';
 import { createJobTimers } from './jobs/job-timers.js';
+import { createFanOutService } from './jobs/fan-out-service.js';
 import { createTokenService, type TokenService } from './auth/token-service.js';
 import { createHttpServer } from './http/create-http-server.js';
 import { registerAgentApi } from './http/agent-api.js';
@@ -107,6 +108,15 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
     const timers = createJobTimers({ intervalMs: config.timers.intervalMs }, { service, logger });
     timers.start();
     closers.push(() => timers.stop());
+    // Fan-out: children are created through the service itself (signed, queued, woken), not the rate-limited wrapper.
+    const fanOut = createFanOutService(
+      { concurrency: config.fanout.concurrency, maxFailures: config.fanout.maxFailures, timeoutMs: config.jobs.timeoutMs, offlineAfterMs: config.agents.offlineAfterMs, maxMessageLength: config.jobs.maxMessageLength, outboxClaimMs },
+      { stores, jobs: service, relay, notifier, clock, logger },
+    );
+    // The sweep only catches what a lost event left behind (a crash between a child's end and its parent's update): every few intervals is enough.
+    const fanOutTimers = createJobTimers({ intervalMs: config.timers.intervalMs * 5 }, { service: { sweep: async () => ({ ...(await fanOut.sweep()), redelivered: 0, timedOut: 0, offline: [] }) }, logger });
+    fanOutTimers.start();
+    closers.push(() => fanOutTimers.stop());
 
     const tokens = createTokenService({}, { tokens: stores.tokens, clock });
     const app = createHttpServer({ bodyLimit: config.server.bodyLimit, logger });
@@ -119,13 +129,13 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
 
     // Every way of creating jobs (chat, web, user API) goes through this one rate-limited submit.
     const limited = withSubmitLimits(service, config.rateLimit);
-    const chat = await wireChat(config, { app, service: limited, stores, bus, relay, notifier, clock, logger, nodeId, outboxClaimMs, decorateAdapter: (adapter) => meteredAdapter(adapter, metrics.countReply) });
+    const chat = await wireChat(config, { app, service: limited, fanOut, stores, bus, relay, notifier, clock, logger, nodeId, outboxClaimMs, decorateAdapter: (adapter) => meteredAdapter(adapter, metrics.countReply) });
     closers.push(() => chat.stop());
     const watch = wireWatch(config, { app, bus, stores, publish, tokens, service, adapters: chat.adapters, clock, logger, nodeId });
     closers.push(() => watch.stop());
 
     registerAgentApi(app, { service, tokens });
-    registerUserApi(app, { service: limited, tokens, audit: stores.audit, clock, offlineAfterMs: config.agents.offlineAfterMs, authorize: chat.authorizeApi });
+    registerUserApi(app, { service: limited, tokens, audit: stores.audit, clock, offlineAfterMs: config.agents.offlineAfterMs, authorize: chat.authorizeApi, fanOut });
     registerHealthRoutes(app, { checks: { database: () => stores.ping(), bus: () => bus.ping() } });
     registerMetricsRoutes(app, { registry: metrics.registry });
 
@@ -133,6 +143,9 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
     // in-process bus an event published to no subscriber would be marked relayed and lost.
     await chat.start();
     await watch.start();
+    // One group for every process: a child's end advances its parent once; a parent's end stops its children.
+    const fanOutEvents = await bus.subscribe('EventJobStatus', 'fan-out', (event) => fanOut.handleEvent(event.payload));
+    closers.push(() => fanOutEvents.close());
     relay.start();
     await app.listen({ host: config.server.host, port: config.server.port });
     const address = app.server.address();

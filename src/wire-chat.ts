@@ -6,6 +6,7 @@ import type { Logger } from './core/logger.js';
 import type { EventBus, Notifier } from './core/event-bus.js';
 import type { PlatformDeps } from './core/platform.js';
 import type { OutboxEvent, Stores } from './core/stores.js';
+import type { FanOutApi } from './core/fan-out.js';
 import { AdapterError } from './core/errors.js';
 import { randomId } from './core/ids.js';
 import type { SkadiConfig } from './config/skadi-config.js';
@@ -48,6 +49,8 @@ export interface ChatWiring {
 export interface ChatWiringDeps {
   app: FastifyInstance;
   service: JobService;
+  /** `<selector> <message>` in chat; absent: such messages are answered that it is not available. */
+  fanOut?: FanOutApi;
   stores: Stores;
   bus: EventBus;
   relay: { relayNow(events: OutboxEvent[]): void };
@@ -127,6 +130,7 @@ export async function wireChat(config: Readonly<SkadiConfig>, deps: ChatWiringDe
       },
       clock,
       logger,
+      fanOut: deps.fanOut,
     },
   );
 

@@ -14,6 +14,7 @@ interface JobsQuery {
   agent?: string;
   requester?: string;
   before?: string;
+  parent?: string;
 }
 
 /** The dashboard's job list (with filters and paging), a job's page, and its output stream. */
@@ -55,6 +56,7 @@ async function listJobs(ctx: WebContext, query: JobsQuery): Promise<Job[]> {
   const filter: JobListFilter = { limit: query.limit };
   if (query.state) filter.states = [...new Set(query.state.split(','))] as JobState[];
   if (query.requester) filter.requester = query.requester;
+  if (query.parent) filter.parentId = query.parent;
   if (query.before) {
     const before = new Date(query.before);
     if (Number.isNaN(before.getTime())) throw new SkadiError('SKADI_BAD_REQUEST', `before: expected an ISO time, got ${JSON.stringify(query.before)}`);

@@ -117,6 +117,17 @@ const jobDetail = {
     runningAt: nullableString,
     expiresAt: { type: 'string' },
     outputTruncated: { type: 'boolean' },
+    fanout: {
+      type: ['object', 'null'],
+      properties: {
+        selector: { type: 'string' },
+        concurrency: { type: 'integer' },
+        maxFailures: { type: 'integer' },
+        targets: { type: 'array', items: { type: 'string' } },
+        skipped: { type: 'array', items: { type: 'object', properties: { agent: { type: 'string' }, reason: { type: 'string' } } } },
+        stopped: nullableString,
+      },
+    },
   },
 } as const;
 
@@ -152,6 +163,8 @@ export const jobsSchema = {
       requester: { type: 'string', minLength: 1, maxLength: 200 },
       /** Paging: jobs created before this ISO time (the `next` of the previous page). */
       before: { type: 'string', minLength: 1, maxLength: 40 },
+      /** The children of a fan-out parent (its job page lists them). */
+      parent: { type: 'string', minLength: 1, maxLength: 64 },
     },
   },
   response: {

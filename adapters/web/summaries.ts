@@ -79,5 +79,8 @@ export function toJobDetail(job: Job): WebJobDetail {
     runningAt: iso(job.runningAt),
     expiresAt: job.expiresAt.toISOString(),
     outputTruncated: job.outputTruncated,
+    fanout: job.fanout
+      ? { selector: job.fanout.selector, concurrency: job.fanout.concurrency, maxFailures: job.fanout.maxFailures, targets: job.fanout.targets, skipped: job.fanout.skipped.map((s) => ({ agent: s.agent, reason: s.why })), stopped: job.fanout.stopped }
+      : null,
   };
 }

@@ -83,6 +83,8 @@ export interface WebJobDetail extends WebJobSummary {
   expiresAt: string;
   /** The server dropped output beyond its cap. */
   outputTruncated: boolean;
+  /** A fan-out parent's selector and options (its children: `/web/api/jobs?parent=<id>`); null for an ordinary job. */
+  fanout: { selector: string; concurrency: number; maxFailures: number; targets: string[]; skipped: Array<{ agent: string; reason: string }>; stopped: string | null } | null;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
 import { startServer, type SkadiServer } from '../../src/main.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logging.js';
@@ -21,6 +22,10 @@ export interface BenchServer {
   finals: Map<string, number>;
   /** Per job handed out: monoMs() when the claim that handed it out started and ended (claimQueued). */
   claims: Map<string, { start: number; end: number }>;
+  /** With `watchAgentStatus`: monoMs() when the bench group received each agent's latest EventAgentStatus offline / online. */
+  agentStatus: { offline: Map<string, number>; online: Map<string, number> };
+  /** Creates `count` more agents named `<prefix>-00000`… with tokens, `concurrency` at a time. */
+  createAgents(count: number, prefix: string, concurrency?: number): Promise<AgentCredentials[]>;
   /** Clears what the observers collected (between scenarios). */
   reset(): void;
   /** Server-process CPU and event-loop delay over a measured stretch. */
@@ -40,6 +45,10 @@ export interface ProcessLoad {
 export interface BenchServerOptions {
   agents: number;
   logLevel: string;
+  /** More configuration keys (e.g. `agents.offlineAfter`, `web.enabled`); they win over the bench's own. */
+  flags?: Record<string, unknown>;
+  /** Subscribe the bench group to EventAgentStatus too (offline detection). */
+  watchAgentStatus?: boolean;
 }
 
 /**
@@ -61,9 +70,17 @@ export async function startBenchServer(stack: PreparedStack, options: BenchServe
       'web.enabled': false,
       'data.dir': stack.dataDir,
       'log.level': options.logLevel,
+      ...options.flags,
     },
   });
-  const logger = createLogger(config.log.level, process.stderr);
+  // The agents of a finished scenario (throughput100) go offline 3 min later, one warning each: not wanted among the bench's lines.
+  const stderr = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!chunk.includes('"msg":"agent offline"')) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const logger = createLogger(config.log.level, stderr);
   const server = await startServer(config, { logger });
   const closeServer = onCleanup('close the server', () => server.close());
 
@@ -94,6 +111,30 @@ export async function startBenchServer(stack: PreparedStack, options: BenchServe
     if (isTerminal(event.payload.to) && !finals.has(event.payload.jobId)) finals.set(event.payload.jobId, monoMs());
   });
 
+  const agentStatus = { offline: new Map<string, number>(), online: new Map<string, number>() };
+  const statusSubscription: Subscription | null = options.watchAgentStatus
+    ? await server.bus.subscribe('EventAgentStatus', 'bench', async (event) => {
+        agentStatus[event.payload.to === 'offline' ? 'offline' : 'online'].set(event.payload.agent, monoMs());
+      })
+    : null;
+
+  async function createAgents(count: number, prefix: string, concurrency = 32): Promise<AgentCredentials[]> {
+    const out: AgentCredentials[] = new Array(count);
+    const width = Math.max(3, String(count - 1).length);
+    const createdAt = new Date();
+    let next = 0;
+    // A few at a time: on SQLite the group commit folds them into few transactions; on MySQL the pool works in parallel.
+    const worker = async () => {
+      for (let i = next++; i < count; i = next++) {
+        const name = `${prefix}-${String(i).padStart(width, '0')}`;
+        await server.stores.agents.create({ name, labels: { role: 'bench' }, createdAt });
+        out[i] = { name, token: (await server.tokens.create('agent', name, 'bench')).token };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+    return out;
+  }
+
   const agents: AgentCredentials[] = [];
   const now = new Date();
   for (let i = 0; i < options.agents; i++) {
@@ -111,10 +152,14 @@ export async function startBenchServer(stack: PreparedStack, options: BenchServe
     accepted,
     finals,
     claims,
+    agentStatus,
+    createAgents,
     reset() {
       accepted.clear();
       finals.clear();
       claims.clear();
+      agentStatus.offline.clear();
+      agentStatus.online.clear();
     },
     measure() {
       const cpu = process.cpuUsage();
@@ -135,6 +180,7 @@ export async function startBenchServer(stack: PreparedStack, options: BenchServe
     },
     async close() {
       await subscription.close();
+      await statusSubscription?.close();
       await closeServer();
     },
   };

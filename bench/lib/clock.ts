@@ -13,3 +13,8 @@ export function monoMs(): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A time that crossed IPC: NaN ("did not happen") arrives as null, since IPC messages are JSON. */
+export function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}

@@ -18,8 +18,13 @@ export interface LoadAgentOptions {
 }
 
 export type ToLoad =
-  | { type: 'init'; server: string; agents: AgentCredentials[]; userToken: string; agent: LoadAgentOptions; submitSockets: number }
+  | { type: 'init'; server: string; agents: AgentCredentials[]; userToken: string; agent: LoadAgentOptions; submitSockets: number; rampPerSec?: number }
   | { type: 'clock'; seq: number }
+  /** Stops these agents at once (their held polls are aborted, their sockets closed), as if their hosts died. */
+  | { type: 'silence'; names: string[] }
+  /** When the agents received (and finished) these jobs, whoever submitted them. */
+  | { type: 'collect'; ids: string[] }
+  | { type: 'stats' }
   | { type: 'latency'; ratePerSec: number; durationMs: number; drainMs: number }
   | { type: 'throughput'; inFlight: number; durationMs: number; drainMs: number }
   | { type: 'stop' };
@@ -47,4 +52,23 @@ export type FromLoad =
   | { type: 'clock'; seq: number; t: number }
   | { type: 'latency-done'; records: JobRecord[]; counters: LoadCounters }
   | { type: 'throughput-done'; counters: LoadCounters; completions: number[] }
+  | { type: 'silenced'; lastPollSent: Array<[name: string, at: number]> }
+  | { type: 'collected'; received: Array<[id: string, received: number, resulted: number]> }
+  | { type: 'stats'; stats: ProcessStats & { agents: number; polling: number; polls: number; agentErrors: number; errorSamples: string[] } }
   | { type: 'failed'; message: string };
+
+/** What a bench child process says about itself. */
+export interface ProcessStats {
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** V8 heap committed (used + free space it keeps), and memory of C++ objects tied to JS ones (buffers). */
+  heapTotalBytes: number;
+  externalBytes: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** monoMs() when sampled. */
+  at: number;
+  /** Soft limit on open files (Node raises it to the hard limit at start). */
+  fdLimit: number | null;
+  openFds: number | null;
+}

@@ -9,7 +9,7 @@ export interface Section {
 /** A plain-text table: one section per scenario, one column per stack, a target column. */
 export function renderTable(stackLabels: string[], sections: Section[]): string {
   const lines: string[] = [];
-  const labelWidth = Math.max(34, ...sections.flatMap((s) => s.columns.flatMap((c) => ('error' in c ? [] : c.map((r) => r.label.length + 2)))));
+  const labelWidth = Math.max(34, ...sections.flatMap((s) => s.columns.flatMap((c) => ('error' in c ? [] : c.map((r) => r.label.length + 3)))));
   const colWidth = Math.max(26, ...stackLabels.map((l) => l.length + 2), ...sections.flatMap((s) => s.columns.flatMap((c) => ('error' in c ? [] : c.map((r) => r.value.length + 2)))));
   const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - s.length));
   lines.push(pad('', labelWidth) + stackLabels.map((l) => pad(l, colWidth)).join('') + 'target');

@@ -26,6 +26,10 @@ export class BenchAgent {
   private outputCredit = 0;
   private loop: Promise<void> | null = null;
   private readonly info: AgentInfo;
+  /** monoMs() when the agent last sent a poll (a check-in), NaN before the first. */
+  lastPollSent = NaN;
+  /** True while a poll is out (held by the server or on its way). */
+  polling = false;
 
   constructor(
     readonly name: string,
@@ -59,14 +63,18 @@ export class BenchAgent {
         continue;
       }
       try {
+        this.lastPollSent = monoMs();
+        this.polling = true;
         const res = await this.client.poll({ wait: this.options.pollWaitSeconds, max: free, running: [...this.acked], info: this.info }, signal);
         const at = monoMs();
+        this.polling = false;
         this.recorder.polled();
         for (const job of res.jobs) {
           this.recorder.received(job.id, at);
           this.launch(job);
         }
       } catch (err) {
+        this.polling = false;
         if (signal.aborted) break;
         this.recorder.error('poll', err);
         await sleep(100);

@@ -8,6 +8,7 @@ import { monoMs, sleep } from '../lib/clock.js';
 import { postJson } from '../lib/http-json.js';
 import type { FromLoad, JobRecord, LoadCounters, ToLoad } from '../lib/protocol.js';
 import { BenchAgent, type AgentRecorder } from './bench-agent.js';
+import { processStats } from '../lib/process-stats.js';
 
 interface Job {
   id: string;
@@ -158,8 +159,40 @@ async function handle(msg: ToLoad): Promise<void> {
       userToken = msg.userToken;
       submitAgent = new http.Agent({ keepAlive: true, maxSockets: msg.submitSockets });
       agents = msg.agents.map((a) => new BenchAgent(a.name, a.token, msg.server, msg.agent, recorder));
-      for (const a of agents) a.start();
+      if (msg.rampPerSec && msg.rampPerSec > 0) {
+        // Many agents: connect them at a steady pace rather than all in one burst.
+        const t0 = monoMs();
+        for (let i = 0; i < agents.length; i++) {
+          const wait = t0 + (i * 1000) / msg.rampPerSec - monoMs();
+          if (wait > 0) await sleep(wait);
+          agents[i]!.start();
+        }
+      } else for (const a of agents) a.start();
       send({ type: 'ready' });
+      return;
+    case 'silence': {
+      const names = new Set(msg.names);
+      const silenced = agents.filter((a) => names.has(a.name));
+      // Every one stops now: the aborts go out in one go, before any stop() is awaited.
+      const stopping = silenced.map((a) => a.stop());
+      const lastPollSent = silenced.map((a): [string, number] => [a.name, a.lastPollSent]);
+      await Promise.all(stopping);
+      agents = agents.filter((a) => !names.has(a.name));
+      send({ type: 'silenced', lastPollSent });
+      return;
+    }
+    case 'collect':
+      send({
+        type: 'collected',
+        received: msg.ids.map((id): [string, number, number] => {
+          const job = jobs.get(id);
+          const seen = early.get(id);
+          return [id, job?.received ?? seen?.received ?? NaN, job?.resulted ?? seen?.resulted ?? NaN];
+        }),
+      });
+      return;
+    case 'stats':
+      send({ type: 'stats', stats: { ...processStats(), agents: agents.length, polling: agents.filter((a) => a.polling).length, polls: counters.polls, agentErrors: counters.agentErrors, errorSamples: counters.errorSamples } });
       return;
     case 'clock':
       send({ type: 'clock', seq: msg.seq, t: monoMs() });

@@ -3,6 +3,8 @@ import { InitialSchemaMysql1763770000000 } from './mysql/1763770000000-initial-s
 import { InitialSchemaSqlite1763770000000 } from './sqlite/1763770000000-initial-schema.js';
 import { JobSignatureMysql1764000000000 } from './mysql/1764000000000-job-signature.js';
 import { JobSignatureSqlite1764000000000 } from './sqlite/1764000000000-job-signature.js';
+import { FanOutMysql1764100000000 } from './mysql/1764100000000-fan-out.js';
+import { FanOutSqlite1764100000000 } from './sqlite/1764100000000-fan-out.js';
 
 type MigrationClass = new () => MigrationInterface;
 
@@ -11,7 +13,7 @@ type MigrationClass = new () => MigrationInterface;
 // test checks that each list yields exactly the entities' schema.
 
 /** Schema migrations for SQLite, oldest first. */
-export const SQLITE_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaSqlite1763770000000, JobSignatureSqlite1764000000000];
+export const SQLITE_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaSqlite1763770000000, JobSignatureSqlite1764000000000, FanOutSqlite1764100000000];
 
 /** Schema migrations for MySQL/MariaDB (InnoDB, utf8mb4), oldest first. */
-export const MYSQL_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaMysql1763770000000, JobSignatureMysql1764000000000];
+export const MYSQL_MIGRATIONS: readonly MigrationClass[] = [InitialSchemaMysql1763770000000, JobSignatureMysql1764000000000, FanOutMysql1764100000000];

@@ -29,6 +29,8 @@ export function createRedisNotifier(options: RedisNotifierOptions, deps: RedisNo
   const timeoutMs = options.commandTimeoutMs ?? 1000;
   const name = options.consumer ?? 'notifier';
   const fast = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: timeoutMs, connectTimeout: timeoutMs };
+  // No auto-pipelining here: it defers each command by a macrotask and holds it while the previous
+  // pipeline is answered, which a lone wake-up (the usual case) would pay in dispatch latency.
   const pub = openRedisConnection(options.url, `skadi:${name}:notify`, logger, fast);
   /** Per full channel name: its handlers, and the SUBSCRIBE that a listen() waits for. */
   const listeners = new Map<string, { handlers: Set<Handler>; subscribed: Promise<void> }>();

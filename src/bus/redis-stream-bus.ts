@@ -60,6 +60,9 @@ export function createRedisStreamBus(options: RedisStreamBusOptions, deps: Redis
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,
     connectTimeout: commandTimeoutMs,
+    // The relay publishes the events of many jobs in one tick (and the consumers' CLIENT UNBLOCK
+    // is rare): commands issued in one tick leave in one write, in the order they were issued.
+    enableAutoPipelining: true,
   });
   const subscriptions = new Set<Subscription>();
   // Consumer names taken per (stream, group) in this process: a second subscription to the same

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { AGENT_NAME_PATTERN, SkadiError, displayText, randomId } from '../core/index.js';
-import type { AccessChecker, AuditStore, Clock, CommandContext, EventMessagePayload, InboundMessage, JobsApi, KeyValueStore, Logger, OutboundMessage, ThreadRef } from '../core/index.js';
+import type { AccessChecker, AuditStore, Clock, CommandContext, EventMessagePayload, FanOutApi, InboundMessage, JobsApi, KeyValueStore, Logger, OutboundMessage, ThreadRef } from '../core/index.js';
 import type { CommandRegistry } from './command-registry.js';
 import { errorSentence, isUserError } from './error-sentences.js';
 import { DEFAULT_MAX_MESSAGE_LENGTH, parseCommand } from './parse-command.js';
 import { closestNames } from '../core/closest-names.js';
+import { submitFanOut } from './submit-fan-out.js';
 
 export interface DispatcherOptions {
   /** Longest message text accepted (default 4000). */
@@ -50,6 +51,8 @@ export interface DispatcherDeps {
   logger: Logger;
   /** Identities of bots (this one included) whose messages are ignored even if not flagged isBot. */
   botIdentities?: readonly string[];
+  /** Fan-out (`<selector> <message>`); without it such messages get a reply saying it is not available. */
+  fanOut?: FanOutApi;
 }
 
 /** The MessageSink adapters call, plus `drain()` to wait for replies still being sent (tests, shutdown). */
@@ -165,6 +168,8 @@ export function createDispatcher(options: DispatcherOptions, deps: DispatcherDep
         return runCommand(message, parsed.word, parsed.args);
       case 'agent':
         return submitJob(message, parsed.agent, parsed.message);
+      case 'fanout':
+        return submitFanOut(parsed, message, { fanOut: deps.fanOut, access: deps.access, respond: (reply) => respond(message.thread, reply), idempotency: (target, text) => inboundIdempotency(message, target, text) });
     }
   }
 

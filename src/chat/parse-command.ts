@@ -1,4 +1,5 @@
 import { tokenize } from './tokenize.js';
+import { parseFanOut } from './parse-fan-out.js';
 
 /** Longest text the dispatcher accepts, in UTF-16 code units (an emoji counts two). */
 export const DEFAULT_MAX_MESSAGE_LENGTH = 4_000;
@@ -10,7 +11,9 @@ export type ParsedInput =
   | { kind: 'command'; word: string; args: string[] }
   /** `<agent> <message…>`: the message is the rest of the text exactly as typed, trimmed. */
   | { kind: 'agent'; agent: string; message: string }
-  | { kind: 'error'; error: 'too-long' | 'unterminated-quote'; message: string };
+  /** `<selector> [--concurrency N] [--max-failures N] <message…>`: one job per matching agent. */
+  | { kind: 'fanout'; selector: string; message: string; concurrency?: number; maxFailures?: number }
+  | { kind: 'error'; error: 'too-long' | 'unterminated-quote' | 'bad-selector' | 'bad-option'; message: string };
 
 export interface ParseOptions {
   /** True for built-in command names and aliases (already normalised: lower case). */
@@ -28,8 +31,8 @@ export function normaliseName(word: string): string {
 }
 
 /**
- * Reads the text of an addressed message (mention already stripped): a built-in command, or a
- * job for an agent. The length is checked before anything else so a huge paste costs nothing.
+ * Reads the text of an addressed message (mention already stripped): a built-in command, a
+ * job for an agent, or a fan-out to the agents a selector matches. The length is checked before anything else so a huge paste costs nothing.
  */
 export function parseCommand(text: string, options: ParseOptions): ParsedInput {
   const maxLength = options.maxLength ?? DEFAULT_MAX_MESSAGE_LENGTH;
@@ -46,6 +49,9 @@ export function parseCommand(text: string, options: ParseOptions): ParsedInput {
   if (!first.quoted && options.isCommand(word)) {
     return { kind: 'command', word, args: rest.map((token) => token.value) };
   }
+  // A selector (an operator, a glob, a comma: never an agent name) makes a fan-out.
+  const fanOut = parseFanOut(text, result.tokens);
+  if (fanOut) return fanOut;
   // The agent parses its own message, so it gets the user's quoting and spacing untouched.
   return { kind: 'agent', agent: word, message: text.slice(first.end).trim() };
 }

@@ -1,6 +1,7 @@
-import { isTerminal } from '../core/index.js';
-import type { BusEvent, ChatAdapter, Clock, EventBus, EventJobStatusPayload, Job, JobsApi, Logger, ReplyStore, Subscription } from '../core/index.js';
+import { isFanOutParent, isTerminal } from '../core/index.js';
+import type { BusEvent, ChatAdapter, Clock, EventBus, EventJobStatusPayload, FanOutJob, Job, JobsApi, Logger, ReplyStore, Subscription } from '../core/index.js';
 import { ReplyDeferredError, createReplyClaims } from './reply-claims.js';
+import { createFanOutReplies, isFanOutEvent } from './fan-out-replies.js';
 import { renderQueued, renderResult, renderRunning } from './render-job.js';
 import { sendResult } from './send-result.js';
 
@@ -61,6 +62,7 @@ type ThreadedJob = Job & { thread: NonNullable<Job['thread']> };
 export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouterDeps): ReplyRouter {
   const log = deps.logger.child({ component: 'reply-router' });
   const claims = createReplyClaims({ owner: options.owner, claimTtlMs: options.claimTtlMs ?? 120_000 }, { replies: deps.replies, clock: deps.clock, logger: log });
+  const fanOuts = createFanOutReplies({ claims, jobs: deps.jobs, replies: deps.replies, logger: log });
   const platforms = options.platforms ?? [...deps.adapters.keys()];
   const subscriptions: Subscription[] = [];
 
@@ -109,7 +111,8 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
     const key = replyKeyFor(payload);
     const adapter = deps.adapters.get(platform);
     if (key === null || !adapter) return;
-    if (key === 'running' && !adapter.capabilities.edit) return;
+    // A fan-out parent's creation is posted everywhere; its progress only where messages can be edited.
+    if (key === 'running' && !adapter.capabilities.edit && payload.from !== null) return;
     const job = await deps.jobs.get(payload.jobId);
     if (!job?.thread || job.thread.platform !== platform) {
       if (!job) log.warn({ jobId: payload.jobId, agent: payload.agent, eventId: event.id }, 'job of event not found; no reply');
@@ -117,7 +120,9 @@ export function createReplyRouter(options: ReplyRouterOptions, deps: ReplyRouter
     }
     const threaded = job as ThreadedJob;
     try {
-      if (key === 'queued') await acknowledge(adapter, threaded);
+      if (isFanOutParent(threaded)) await fanOuts.handle(adapter, threaded as FanOutJob & ThreadedJob, payload);
+      else if (isFanOutEvent(payload)) return;
+      else if (key === 'queued') await acknowledge(adapter, threaded);
       else if (key === 'running') await markRunning(adapter, threaded);
       else await sendFinal(adapter, threaded);
     } catch (err) {

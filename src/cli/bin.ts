@@ -9,6 +9,7 @@ import { registerAdminCommands } from './admin-commands.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerAgentRunCommand } from './agent-run-command.js';
 import { registerKeysCommand } from './keys-command.js';
+import { registerShellCommand } from './shell-command.js';
 import { openAdminStores, checkAgentNameAgainstCommands } from './admin-context.js';
 
 let exitCode: number = EXIT.ok;
@@ -32,6 +33,7 @@ const agentCmd = registerAgentRunCommand(program, setExit);
 registerAdminCommands(program, agentCmd, { openStores: () => openAdminStores(program.opts()), checkAgentName: checkAgentNameAgainstCommands });
 registerUserCommands(program, setExit);
 registerKeysCommand(program);
+registerShellCommand(program, setExit);
 
 try {
   await program.parseAsync(process.argv);

@@ -41,10 +41,62 @@ function render(event: StreamedEvent, json: boolean): string | null {
   return `${at}  ${line.text}`;
 }
 
+export interface RunWatchOptions {
+  server: string;
+  token: string;
+  selector?: string;
+  types?: string;
+  json?: boolean;
+  /** Ends the watch (Ctrl-C). */
+  signal: AbortSignal;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
 /**
- * `skadi watch`: fleet events live in the terminal, from `GET /api/v1/events`. It reconnects
- * with backoff when the connection drops, asking for what it missed (Last-Event-ID), until
- * Ctrl-C; a refused token or a bad selector ends it with an error instead.
+ * Fleet events from `GET /api/v1/events` until `signal` aborts. It reconnects with backoff when
+ * the connection drops, asking for what it missed (Last-Event-ID); a refused token or a bad
+ * selector ends it with that error instead. Used by `skadi watch` and the shell's `watch`.
+ */
+export async function runWatch(opts: RunWatchOptions): Promise<void> {
+  const { server, token, out, err, signal } = opts;
+  const query = new URLSearchParams({ ...(opts.types ? { types: opts.types } : {}), ...(opts.selector ? { selector: opts.selector } : {}) });
+  const url = `${server.replace(/\/+$/, '')}/api/v1/events?${query}`;
+  let lastEventId: string | null = null;
+  let failures = 0;
+  let connected = false;
+  while (!signal.aborted) {
+    let reason: string;
+    try {
+      await readEventStream({ url, token, lastEventId, signal }, (event) => {
+        if (event.event === 'ready') {
+          if (!connected) err(failures > 0 ? 'reconnected' : `watching ${opts.types ?? ''}${opts.selector ? ` for ${opts.selector}` : ''} on ${server} (Ctrl-C to stop)`);
+          connected = true;
+          failures = 0;
+          return;
+        }
+        if (event.event === 'gap') return err('some events were missed while disconnected');
+        if (event.event === 'error') return err(`server: ${event.data}`);
+        if (event.id) lastEventId = event.id;
+        const line = render(event, opts.json === true);
+        if (line) out(line);
+      });
+      reason = 'the server ended the stream';
+    } catch (e) {
+      if (isSkadiError(e) && FINAL.has(e.code)) throw e;
+      reason = (e as Error).message;
+    }
+    if (signal.aborted) break;
+    // Said once per outage, not at every retry.
+    if (connected || failures === 0) err(`connection lost (${reason}); reconnecting`);
+    connected = false;
+    // Equal jitter: never a busy loop, and a fleet of terminals does not come back in step.
+    await sleep(backoffDelay(failures++, { baseMs: 500, capMs: 10_000, jitter: 'equal' }), signal);
+  }
+}
+
+/**
+ * `skadi watch`: fleet events live in the terminal (runWatch) until Ctrl-C.
  */
 export function registerWatchCommand(program: Command, deps: WatchCommandDeps): void {
   const out = deps.out ?? ((line: string) => console.log(line));
@@ -60,45 +112,13 @@ export function registerWatchCommand(program: Command, deps: WatchCommandDeps): 
     .action(async (opts: WatchOptions) => {
       const { server, token } = deps.target(opts);
       if (!token) throw new SkadiError('SKADI_UNAUTHENTICATED', 'no API token: pass --token or set SKADI_TOKEN (create one with `skadi token create NAME`)');
-      const query = new URLSearchParams({ ...(opts.types ? { types: opts.types } : {}), ...(opts.selector ? { selector: opts.selector } : {}) });
-      const url = `${server.replace(/\/+$/, '')}/api/v1/events?${query}`;
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       deps.signal?.addEventListener('abort', onSignal, { once: true });
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      let lastEventId: string | null = null;
-      let failures = 0;
-      let connected = false;
       try {
-        while (!stop.signal.aborted) {
-          let reason: string;
-          try {
-            await readEventStream({ url, token, lastEventId, signal: stop.signal }, (event) => {
-              if (event.event === 'ready') {
-                if (!connected) err(failures > 0 ? 'reconnected' : `watching ${opts.types ?? ''}${opts.selector ? ` for ${opts.selector}` : ''} on ${server} (Ctrl-C to stop)`);
-                connected = true;
-                failures = 0;
-                return;
-              }
-              if (event.event === 'gap') return err('some events were missed while disconnected');
-              if (event.event === 'error') return err(`server: ${event.data}`);
-              if (event.id) lastEventId = event.id;
-              const line = render(event, opts.json === true);
-              if (line) out(line);
-            });
-            reason = 'the server ended the stream';
-          } catch (e) {
-            if (isSkadiError(e) && FINAL.has(e.code)) throw e;
-            reason = (e as Error).message;
-          }
-          if (stop.signal.aborted) break;
-          // Said once per outage, not at every retry.
-          if (connected || failures === 0) err(`connection lost (${reason}); reconnecting`);
-          connected = false;
-          // Equal jitter: never a busy loop, and a fleet of terminals does not come back in step.
-          await sleep(backoffDelay(failures++, { baseMs: 500, capMs: 10_000, jitter: 'equal' }), stop.signal);
-        }
+        await runWatch({ server, token, selector: opts.selector, types: opts.types, json: opts.json, signal: stop.signal, out, err });
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

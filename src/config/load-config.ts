@@ -154,6 +154,7 @@ function shape(f: FlatConfig): SkadiConfig {
     agents: { offlineAfterMs: v['agents.offlineAfter'], pollWaitMaxMs: v['agents.pollWaitMax'], maxConcurrentJobs: v['agents.maxConcurrentJobs'] },
     rateLimit: { user: v['rateLimit.user'], agent: v['rateLimit.agent'] },
     timers: { intervalMs: v['timers.interval'] },
+    fanout: { concurrency: v['fanout.concurrency'], maxFailures: v['fanout.maxFailures'] },
     demoAgent: { enabled: v['demoAgent.enabled'], name: v['demoAgent.name'] },
     web: { enabled: v['web.enabled'], users: webUsers(v['web.users']) },
     access: v.access,

@@ -14,6 +14,8 @@ export interface SkadiConfig {
   /** Token buckets per user and per agent (null: no limit); in memory, per server process. */
   rateLimit: { user: RateSpec | null; agent: RateSpec | null };
   timers: { intervalMs: number };
+  /** Defaults of a fan-out's options (`--concurrency`, `--max-failures`). */
+  fanout: { concurrency: number; maxFailures: number };
   demoAgent: { enabled: boolean; name: string };
   web: { enabled: boolean; users: WebUser[] | null };
   /** Access rules, as returned by the chat layer's validator at load time. */

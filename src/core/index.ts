@@ -11,6 +11,8 @@ export * from './ids.js';
 export * from './stores.js';
 export * from './agent-protocol.js';
 export * from './jobs-api.js';
+export * from './fan-out.js';
+export * from './fan-out-view.js';
 export * from './command.js';
 export * from './split-text.js';
 export * from './closest-names.js';

@@ -60,9 +60,40 @@ export interface Job {
    * `createdAt` is its `issuedAt`. Null or absent for jobs created unsigned.
    */
   signature?: string | null;
+  /** Set on a fan-out parent (src/core/fan-out.ts): its selector, options, targets and progress. */
+  fanout?: FanOutPlan | null;
   createdAt: Date;
   sentAt: Date | null;
   runningAt: Date | null;
   finishedAt: Date | null;
   updatedAt: Date;
+}
+
+/** Why a matching agent got no child job. */
+export type FanOutSkipReason = 'offline' | 'not-allowed' | 'unavailable';
+
+export interface FanOutSkip {
+  agent: string;
+  why: FanOutSkipReason;
+  /** The refusal sentence, or the error that kept the child from being created. */
+  detail?: string;
+}
+
+/** The parent's plan and progress, changed only by a compare-and-set on the parent's version. */
+export interface FanOutPlan {
+  selector: string;
+  /** Most children in flight (queuing, sent, running) at once. */
+  concurrency: number;
+  /** Stop starting children once failed + expired reach this; 0: never stop. */
+  maxFailures: number;
+  /** Agents that get a child, in start order. */
+  targets: string[];
+  /** Matching agents that get none (offline, not allowed at planning; unavailable when the child could not be created). */
+  skipped: FanOutSkip[];
+  /** targets[0 .. started) have a child (or are having one created). */
+  started: number;
+  /** Why no further child starts (`max-failures`), or null. */
+  stopped: string | null;
+  /** Finished children when the last progress event was written (one event per change). */
+  reported: number;
 }

@@ -1,6 +1,6 @@
 import type { Agent } from './agent.js';
 import type { Job, JobState, Requester } from './job.js';
-import type { JobListFilter } from './stores.js';
+import type { AuditEntry, JobListFilter } from './stores.js';
 import type { ThreadRef } from './thread-ref.js';
 
 export interface SubmitJobInput {
@@ -11,6 +11,8 @@ export interface SubmitJobInput {
   timeoutMs?: number;
   parentId?: string | null;
   idempotency?: { scope: string; key: string; fingerprint: string };
+  /** Audited with the job, in its transaction, only if it is created: `target` is the new job's id, `at` its creation. */
+  audit?: Omit<AuditEntry, 'at' | 'target'>;
 }
 
 /**

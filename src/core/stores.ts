@@ -1,6 +1,6 @@
 import type { Agent } from './agent.js';
 import type { BusEvent, EventName, EventPayload } from './events.js';
-import type { Job, JobState, Requester } from './job.js';
+import type { FanOutPlan, Job, JobState, Requester } from './job.js';
 import type { ThreadRef } from './thread-ref.js';
 
 /**
@@ -25,6 +25,8 @@ export interface NewJob {
   signature?: string | null;
   /** Idempotency-Key of the user API, scoped to the token that sent it. */
   idempotency?: { scope: string; key: string; fingerprint: string };
+  /** An audit entry written in the job's own transaction (one commit, not two). */
+  audit?: AuditEntry;
 }
 
 export interface JobPatch {
@@ -86,8 +88,11 @@ export interface JobStore {
   /**
    * Hands out up to `max` queuing jobs of `agent` (oldest first): queuing -> sent with a fresh
    * lease each and `ackDeadline`. Safe against concurrent callers in other processes.
+   * `hint`: ids of jobs just queued for the agent (the wake-up that ended a held poll named them);
+   * the store may claim those by primary key instead of searching the queue, and searches when
+   * it cannot or when another caller took them.
    */
-  claimQueued(agent: string, max: number, leases: () => string, ackDeadline: Date, at: Date, outboxClaimUntil: Date): Promise<TransitionResult[]>;
+  claimQueued(agent: string, max: number, leases: () => string, ackDeadline: Date, at: Date, outboxClaimUntil: Date, hint?: readonly string[]): Promise<TransitionResult[]>;
   /** Jobs in `sent` whose ack deadline passed. */
   findAckOverdue(now: Date, limit: number): Promise<Job[]>;
   /** Jobs in an active state whose expiresAt passed. */
@@ -230,6 +235,22 @@ export interface KeyValueStore {
   prune(now: Date): Promise<number>;
 }
 
+/** Storage of fan-out parents (the children are stored as ordinary jobs). */
+export interface FanOutStore {
+  /** Inserts the parent in state `running` with its plan, and its first EventJobStatus (null → running), in one transaction. */
+  createParent(job: NewJob, plan: FanOutPlan, outboxClaimUntil: Date): Promise<TransitionResult>;
+  /**
+   * Compare-and-set of the plan on (id, version, state running): writes `plan`, bumps the version
+   * and writes a progress EventJobStatus (running → running, reason `progress`) in one
+   * transaction. Null when another writer got there first.
+   */
+  advance(parentId: string, expectVersion: number, plan: FanOutPlan, at: Date, outboxClaimUntil: Date): Promise<TransitionResult | null>;
+  /** Parents still running (the sweep advances them in case an event was missed). */
+  findRunningParents(limit: number): Promise<Job[]>;
+  /** Active children whose fan-out parent already ended (the sweep cancels them). */
+  findOrphanedChildren(limit: number): Promise<Job[]>;
+}
+
 /** All stores over one database connection. */
 export interface Stores {
   jobs: JobStore;
@@ -239,6 +260,8 @@ export interface Stores {
   outbox: OutboxStore;
   replies: ReplyStore;
   kv: KeyValueStore;
+  /** Fan-out parents (their children are ordinary jobs). */
+  fanOuts: FanOutStore;
   /** Throws if the database is unreachable (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

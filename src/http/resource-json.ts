@@ -1,5 +1,6 @@
 import type { Agent } from '../core/agent.js';
 import type { Job } from '../core/job.js';
+import { viewOf } from '../core/fan-out-view.js';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -25,6 +26,24 @@ export function jobJson(job: Job) {
     runningAt: iso(job.runningAt),
     finishedAt: iso(job.finishedAt),
     expiresAt: iso(job.expiresAt),
+    ...(job.fanout ? { kind: 'fanout' as const, selector: job.fanout.selector, concurrency: job.fanout.concurrency, maxFailures: job.fanout.maxFailures } : {}),
+  };
+}
+
+/**
+ * A fan-out parent with its children (`kind: "fanout"`): each child's id, agent, state and exit
+ * code, the counts so far, and the matching agents that got no child (offline, not allowed).
+ */
+export function fanOutJson(job: Job & { fanout: NonNullable<Job['fanout']> }, children: readonly Job[]) {
+  const view = viewOf(job.fanout, children);
+  return {
+    ...jobJson(job),
+    kind: 'fanout' as const,
+    targets: job.fanout.targets,
+    skipped: job.fanout.skipped.map((s) => ({ agent: s.agent, reason: s.why })),
+    stopped: job.fanout.stopped,
+    counts: view.counts,
+    children: children.map((c) => ({ id: c.id, agent: c.agent, state: c.state, exitCode: c.exitCode })),
   };
 }
 

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { SkadiError } from '../core/errors.js';
+import { SkadiError, isSkadiError } from '../core/errors.js';
 import { JOB_STATES, type JobState } from '../core/job.js';
 import type { Clock } from '../core/clock.js';
 import { parseSelector, selectorMatches } from '../core/selector.js';
 import type { AuditStore } from '../core/stores.js';
+import { isFanOutParent, type FanOutApi, type FanOutJob } from '../core/fan-out.js';
+import type { Job } from '../core/job.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { TokenService } from '../auth/token-service.js';
 import { bearerToken } from './bearer.js';
-import { agentJson, jobJson } from './resource-json.js';
+import { agentJson, fanOutJson, jobJson } from './resource-json.js';
 
 export interface UserApiDeps {
   service: JobService;
@@ -18,6 +20,17 @@ export interface UserApiDeps {
   offlineAfterMs: number;
   /** Access control for API identities (`api:<name>`); throws SKADI_FORBIDDEN. */
   authorize: (identity: string, request: { agent?: string; command?: string }) => Promise<void>;
+  /** Fan-out (`selector` instead of `agent`); without it a selector is refused. */
+  fanOut?: FanOutApi;
+}
+
+interface CreateJobBody {
+  agent?: string;
+  selector?: string;
+  message: string;
+  timeoutSeconds?: number;
+  concurrency?: number;
+  maxFailures?: number;
 }
 
 declare module 'fastify' {
@@ -31,12 +44,15 @@ const createJobSchema = {
   headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', minLength: 1, maxLength: 255 } } },
   body: {
     type: 'object',
-    required: ['agent', 'message'],
+    required: ['message'],
     additionalProperties: false,
     properties: {
       agent: { type: 'string', minLength: 1, maxLength: 63 },
+      selector: { type: 'string', minLength: 1, maxLength: 1000 },
       message: { type: 'string', minLength: 1, maxLength: 100_000 },
       timeoutSeconds: { type: 'integer', minimum: 1, maximum: 7 * 86400 },
+      concurrency: { type: 'integer', minimum: 1, maximum: 100_000 },
+      maxFailures: { type: 'integer', minimum: 0, maximum: 100_000 },
     },
   },
 } as const;
@@ -60,6 +76,43 @@ const listSchema = {
 export function registerUserApi(app: FastifyInstance, deps: UserApiDeps): void {
   const { service, tokens } = deps;
 
+  /** POST /jobs with a selector: a fan-out parent, or an error saying why nothing could run. */
+  async function submitFanOut(identity: string, tokenId: string, body: CreateJobBody & { selector: string }, key: string | undefined): Promise<{ job: FanOutJob; created: boolean }> {
+    if (!deps.fanOut) throw new SkadiError('SKADI_BAD_REQUEST', 'fan-out (selector) is not available on this server');
+    const concurrency = body.concurrency ?? deps.fanOut.defaults.concurrency;
+    const maxFailures = body.maxFailures ?? deps.fanOut.defaults.maxFailures;
+    const fingerprint = createHash('sha256').update(JSON.stringify(['fanout', body.selector, body.message, body.timeoutSeconds ?? null, concurrency, maxFailures])).digest('hex');
+    const result = await deps.fanOut.submit({
+      selector: body.selector,
+      message: body.message,
+      requester: { identity },
+      thread: null,
+      concurrency,
+      maxFailures,
+      timeoutMs: body.timeoutSeconds ? body.timeoutSeconds * 1000 : undefined,
+      idempotency: key ? { scope: tokenId, key, fingerprint } : undefined,
+      // Access per agent; a refused one is listed as not allowed, the decision audited.
+      authorize: async (agent) => {
+        try {
+          await deps.authorize(identity, { agent: agent.name });
+          return { allowed: true, reason: '' };
+        } catch (err) {
+          if (isSkadiError(err) && err.code === 'SKADI_FORBIDDEN') return { allowed: false, reason: err.message };
+          throw err;
+        }
+      },
+    });
+    if (result.kind === 'no-targets') {
+      const details = { selector: body.selector, matched: result.matched, skipped: result.skipped.map((s) => ({ agent: s.agent, reason: s.why })) };
+      if (result.matched === 0) throw new SkadiError('SKADI_AGENT_NOT_FOUND', `no agent matches ${body.selector}`, details);
+      const offline = result.skipped.filter((s) => s.why === 'offline').map((s) => s.agent);
+      if (offline.length) throw new SkadiError('SKADI_AGENT_OFFLINE', `no agent matching ${body.selector} can take the job: ${offline.join(', ')} offline${offline.length < result.skipped.length ? ', the others not allowed' : ''}; nothing was run`, details);
+      throw new SkadiError('SKADI_FORBIDDEN', `you may not run jobs on any agent matching ${body.selector}; nothing was run`, details);
+    }
+    if (result.created) await deps.audit.append({ at: deps.clock.now(), actor: identity, action: 'job.create', target: result.job.id, decision: 'allow', detail: { selector: body.selector, targets: result.job.fanout.targets } });
+    return { job: result.job, created: result.created };
+  }
+
   void app.register(
     async (scope) => {
       scope.addHook('preHandler', async (req: FastifyRequest) => {
@@ -68,20 +121,33 @@ export function registerUserApi(app: FastifyInstance, deps: UserApiDeps): void {
         req.userTokenId = token.id;
       });
 
-      scope.post<{ Body: { agent: string; message: string; timeoutSeconds?: number }; Headers: { 'idempotency-key'?: string } }>('/jobs', { schema: createJobSchema }, async (req, reply) => {
+      /** A job as GET answers it: a fan-out parent with its children. */
+      async function resource(job: Job) {
+        return isFanOutParent(job) && deps.fanOut ? fanOutJson(job, await deps.fanOut.children(job.id)) : jobJson(job);
+      }
+
+      scope.post<{ Body: CreateJobBody; Headers: { 'idempotency-key'?: string } }>('/jobs', { schema: createJobSchema }, async (req, reply) => {
         const identity = req.userIdentity!;
-        await deps.authorize(identity, { agent: req.body.agent });
+        if ((req.body.agent === undefined) === (req.body.selector === undefined)) throw new SkadiError('SKADI_BAD_REQUEST', 'give either agent (one agent by name) or selector (every matching agent), not both or neither');
+        if (req.body.selector === undefined && (req.body.concurrency !== undefined || req.body.maxFailures !== undefined)) throw new SkadiError('SKADI_BAD_REQUEST', 'concurrency and maxFailures go with a selector');
+        if (req.body.selector !== undefined) {
+          const job = await submitFanOut(identity, req.userTokenId!, req.body as CreateJobBody & { selector: string }, req.headers['idempotency-key']);
+          return reply.status(job.created ? 201 : 200).send(fanOutJson(job.job, await deps.fanOut!.children(job.job.id)));
+        }
+        const agentName = req.body.agent!;
+        await deps.authorize(identity, { agent: agentName });
         const key = req.headers['idempotency-key'];
-        const fingerprint = createHash('sha256').update(JSON.stringify([req.body.agent, req.body.message, req.body.timeoutSeconds ?? null])).digest('hex');
+        const fingerprint = createHash('sha256').update(JSON.stringify([agentName, req.body.message, req.body.timeoutSeconds ?? null])).digest('hex');
         const { job, created } = await service.submit({
-          agent: req.body.agent,
+          agent: agentName,
           message: req.body.message,
           requester: { identity },
           thread: null,
           timeoutMs: req.body.timeoutSeconds ? req.body.timeoutSeconds * 1000 : undefined,
           idempotency: key ? { scope: req.userTokenId!, key, fingerprint } : undefined,
+          // In the job's transaction: one commit per job, not two.
+          audit: { actor: identity, action: 'job.create', decision: 'allow', detail: { agent: agentName } },
         });
-        if (created) await deps.audit.append({ at: deps.clock.now(), actor: identity, action: 'job.create', target: job.id, decision: 'allow', detail: { agent: job.agent } });
         if (job.state === 'expired' && job.reason === 'agent-offline') {
           throw new SkadiError('SKADI_AGENT_OFFLINE', `agent ${job.agent} is offline; job ${job.id} expired at once`, { jobId: job.id });
         }
@@ -94,7 +160,7 @@ export function registerUserApi(app: FastifyInstance, deps: UserApiDeps): void {
         async (req) => {
           const job = req.query.wait ? await service.waitForFinal(req.params.id, req.query.wait * 1000) : await service.get(req.params.id);
           if (!job) throw new SkadiError('SKADI_JOB_NOT_FOUND', `no job ${req.params.id}`);
-          return jobJson(job);
+          return resource(job);
         },
       );
 
@@ -110,7 +176,7 @@ export function registerUserApi(app: FastifyInstance, deps: UserApiDeps): void {
         await deps.authorize(identity, { agent: job.agent, command: 'cancel' });
         const done = await service.cancel(job.id, identity);
         await deps.audit.append({ at: deps.clock.now(), actor: identity, action: 'job.cancel', target: job.id, decision: 'allow', detail: null });
-        return jobJson(done);
+        return resource(done);
       });
 
       scope.get<{ Querystring: { selector?: string } }>(

@@ -9,13 +9,23 @@ export interface Waiter {
   readonly woken: boolean;
   /** Ids of the agent's jobs cancelled while this waiter was registered. */
   readonly cancelled: readonly string[];
+  /** Ids of the jobs queued for the agent that the wake-ups named (see `namedOnly`). */
+  readonly queued: readonly string[];
+  /**
+   * True while every wake-up for work named its job in `queued`: then those are all the jobs
+   * queued for the agent since the waiter was registered, and a poll may claim just them.
+   */
+  readonly namedOnly: boolean;
   dispose(): void;
 }
 
 export interface AgentWaiters {
   register(agent: string): Waiter;
-  /** Wakes the agent's held polls; with `cancelledJobId`, they also report that job as cancelled. */
-  wake(agent: string, cancelledJobId?: string): void;
+  /**
+   * Wakes the agent's held polls; with `cancelledJobId`, they also report that job as cancelled;
+   * with `queuedJobId`, the job queued for the agent that this wake-up is for.
+   */
+  wake(agent: string, cancelledJobId?: string, queuedJobId?: string): void;
   /** Wakes every held poll of every agent (shutdown). */
   wakeAll(): void;
   /** Number of polls being held (metrics, benchmark). */
@@ -23,17 +33,24 @@ export interface AgentWaiters {
 }
 
 export function createAgentWaiters(): AgentWaiters {
-  const byAgent = new Map<string, Set<(cancelledJobId?: string) => void>>();
+  const byAgent = new Map<string, Set<(cancelledJobId?: string, queuedJobId?: string) => void>>();
   let count = 0;
 
   return {
     register(agent) {
       let woken = false;
       const cancelled: string[] = [];
+      const queued: string[] = [];
+      let namedOnly = true;
       let resolveWait: ((v: boolean) => void) | null = null;
-      const fire = (cancelledJobId?: string) => {
+      const fire = (cancelledJobId?: string, queuedJobId?: string) => {
         woken = true;
-        if (cancelledJobId && !cancelled.includes(cancelledJobId)) cancelled.push(cancelledJobId);
+        if (cancelledJobId) {
+          if (!cancelled.includes(cancelledJobId)) cancelled.push(cancelledJobId);
+        } else if (queuedJobId) {
+          if (queued.length < 100) queued.push(queuedJobId);
+          else namedOnly = false;
+        } else namedOnly = false;
         resolveWait?.(true);
       };
       let set = byAgent.get(agent);
@@ -53,6 +70,10 @@ export function createAgentWaiters(): AgentWaiters {
           return woken;
         },
         cancelled,
+        queued,
+        get namedOnly() {
+          return namedOnly;
+        },
         dispose,
         wait(ms, signal) {
           if (woken) return Promise.resolve(true);
@@ -72,9 +93,9 @@ export function createAgentWaiters(): AgentWaiters {
         },
       };
     },
-    wake(agent, cancelledJobId) {
+    wake(agent, cancelledJobId, queuedJobId) {
       const set = byAgent.get(agent);
-      if (set) for (const fire of [...set]) fire(cancelledJobId);
+      if (set) for (const fire of [...set]) fire(cancelledJobId, queuedJobId);
     },
     wakeAll() {
       for (const set of [...byAgent.values()]) for (const fire of [...set]) fire();

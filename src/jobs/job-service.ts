@@ -93,8 +93,9 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
 
   const claimUntil = () => new Date(clock.now().getTime() + claimMs);
 
-  function wakeAgent(agent: string, cancelledJobId?: string): void {
-    waiters.wake(agent, cancelledJobId);
+  /** `queuedJobId`: the job just queued (by this process) that the wake-up is for. */
+  function wakeAgent(agent: string, cancelledJobId?: string, queuedJobId?: string): void {
+    waiters.wake(agent, cancelledJobId, queuedJobId);
     notifier.notify(WAKE_CHANNEL, cancelledJobId ? `c ${agent} ${cancelledJobId}` : `a ${agent} ${origin}`).catch((err) => logger.warn({ err, agent, ...(cancelledJobId ? { jobId: cancelledJobId } : {}) }, 'wake-up not sent; the agent finds the job on its next poll'));
   }
 
@@ -187,10 +188,10 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
     return { output: deps.redactor.redact(await stores.jobs.readOutput(jobId)) };
   }
 
-  async function claim(agent: string, max: number): Promise<Job[]> {
+  async function claim(agent: string, max: number, hint?: readonly string[]): Promise<Job[]> {
     if (max <= 0) return [];
     const now = clock.now();
-    const results = await stores.jobs.claimQueued(agent, max, () => randomId(16), new Date(now.getTime() + options.ackTimeoutMs), now, claimUntil());
+    const results = await stores.jobs.claimQueued(agent, max, () => randomId(16), new Date(now.getTime() + options.ackTimeoutMs), now, claimUntil(), hint);
     published(results);
     if (deps.onDispatched) for (const r of results) deps.onDispatched(now.getTime() - r.job.createdAt.getTime());
     return results.map((r) => r.job);
@@ -240,10 +241,11 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
       const online = isOnline(agent, now);
       const timeoutMs = input.timeoutMs ?? options.timeoutMs;
       let result: TransitionResult;
+      const id = newJobId();
       try {
         result = await stores.jobs.create(
           signed({
-            id: newJobId(),
+            id,
             agent: agent.name,
             message,
             requester: input.requester,
@@ -255,6 +257,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
             parentId: input.parentId ?? null,
             createdAt: now,
             idempotency: input.idempotency,
+            ...(input.audit ? { audit: { ...input.audit, at: now, target: id } } : {}),
           }),
           claimUntil(),
         );
@@ -268,7 +271,7 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
         throw err;
       }
       published([result]);
-      if (online) wakeAgent(agent.name);
+      if (online) wakeAgent(agent.name, undefined, result.job.id);
       else announceFinal(result.job.id);
       return { job: result.job, created: true };
     },
@@ -321,10 +324,15 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
       const running = req.running ?? [];
       const deadline = Date.now() + waitMs;
       let cancelledMeanwhile: readonly string[] = [];
+      /** After a wait: the jobs queued meanwhile, when the wake-ups named every one (claimed by id, no search). */
+      let queuedMeanwhile: readonly string[] | undefined;
       for (;;) {
         const waiter = waiters.register(agent);
         try {
-          const [jobs, cancels] = await Promise.all([claim(agent, await room(agent, max)), cancelsFor(agent, [...new Set([...running, ...cancelledMeanwhile])])]);
+          // Without a cap no await: a woken poll starts its claim within the tick of the wake-up,
+          // ahead of the submitter's own continuation (which answers the POST).
+          const n = (options.maxConcurrentJobs ?? 0) > 0 ? await room(agent, max) : max;
+          const [jobs, cancels] = await Promise.all([claim(agent, n, queuedMeanwhile), cancelsFor(agent, [...new Set([...running, ...cancelledMeanwhile])])]);
           if (jobs.length || cancels.length) {
             // The agent hung up while the jobs were being claimed: they go back at once rather than after the ack deadline.
             if (signal?.aborted && jobs.length) {
@@ -336,6 +344,9 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
           const left = deadline - Date.now();
           if (left <= 0 || releasing || signal?.aborted || !(await waiter.wait(left, signal))) return { jobs: [], cancels: [] };
           cancelledMeanwhile = waiter.cancelled;
+          // Only when this round searched the queue (room for a job) and found it empty: then the
+          // named jobs are all that can be queued now. Otherwise the next round searches.
+          queuedMeanwhile = n > 0 && waiter.namedOnly && waiter.queued.length > 0 ? [...waiter.queued] : undefined;
         } finally {
           waiter.dispose();
         }
@@ -354,11 +365,14 @@ export function createJobService(options: JobServiceOptions, deps: JobServiceDep
     },
 
     async output(agent, jobId, lease, seq, data) {
+      // Both reads at once (on MySQL side by side, not one after the other); the stats are used only once the job is known to be the agent's.
+      const statsRead = stores.jobs.outputStats(jobId);
+      statsRead.catch(() => undefined);
       const job = await ownJob(agent, jobId);
       if (job.state === 'cancelled' || job.state === 'expired') return { cancelled: true };
       assertLease(job, lease);
       if (job.state !== 'running') throw new InvalidTransitionError(`job ${jobId} is ${job.state}; output is taken only while it runs`, { state: job.state });
-      const stats = await stores.jobs.outputStats(jobId);
+      const stats = await statsRead;
       const space = options.maxOutput - stats.size;
       const text = deps.redactor ? deps.redactor.redact(data) : data;
       // Past the cap the chunk is kept empty, so the chunk count still adds up and the reply says the output was cut.

@@ -1,4 +1,4 @@
-import type { Job, NewJob, ThreadRef } from '../core/index.js';
+import type { FanOutPlan, Job, NewJob, ThreadRef } from '../core/index.js';
 import { isTerminal } from '../core/index.js';
 import type { JobEntity } from '../../entities/index.js';
 import { toDate } from './dates.js';
@@ -29,6 +29,7 @@ export function toJob(row: JobEntity): Job {
     outputTruncated: row.outputTruncated,
     parentId: row.parentId,
     signature: row.signature,
+    ...(row.fanout ? { fanout: JSON.parse(row.fanout) as FanOutPlan } : {}),
     createdAt: new Date(row.createdAt),
     sentAt: toDate(row.sentAt),
     runningAt: toDate(row.runningAt),
@@ -63,6 +64,8 @@ export function newJobRow(job: NewJob): JobEntity {
     idempotencyKey: job.idempotency?.key ?? null,
     idempotencyFingerprint: job.idempotency?.fingerprint ?? null,
     signature: job.signature ?? null,
+    kind: null,
+    fanout: null,
     createdAt: created,
     sentAt: null,
     runningAt: null,

@@ -17,6 +17,8 @@ export class JobSql {
   /** MySQL: the outbox INSERT that runs only if the UPDATE before it changed one row (see StoreDb.atomic). */
   readonly insertOutboxIfChanged: string;
   readonly insertOutput: string;
+  /** An audit entry written in a job's transaction (see NewJob.audit). */
+  readonly insertAudit: string;
   readonly outputStats: string;
   readonly outputChunks: string;
   /** The jobs row: column list, raw row → entity, entity → parameters. */
@@ -28,11 +30,15 @@ export class JobSql {
     this.job = new RawEntity(db, JobEntity);
     this.selectColumns = this.job.columnList;
     this.selectById = db.sql(`SELECT ${this.selectColumns} FROM "jobs" WHERE "id" = ?`);
-    // The idle poll's one statement, on idx_jobs_agent_state_created.
-    this.selectQueued = db.sql(`SELECT ${this.selectColumns} FROM "jobs" WHERE "agent" = ? AND "state" = ? AND "expires_at" >= ? ORDER BY "created_at" ASC, "id" ASC LIMIT ?`);
+    // The idle poll's one statement, on idx_jobs_agent_state_created — named, because SQLite's
+    // planner (no ANALYZE statistics) otherwise takes idx_jobs_state_expires for the range on
+    // expires_at and reads every queued job of every agent on each poll (1+ ms with a backlog).
+    const queuedIndex = db.dialect === 'sqlite' ? 'INDEXED BY "idx_jobs_agent_state_created"' : 'FORCE INDEX ("idx_jobs_agent_state_created")';
+    this.selectQueued = db.sql(`SELECT ${this.selectColumns} FROM "jobs" ${queuedIndex} WHERE "agent" = ? AND "state" = ? AND "expires_at" >= ? ORDER BY "created_at" ASC, "id" ASC LIMIT ?`);
     this.insertJob = db.sql(`INSERT INTO "jobs" (${this.selectColumns}) VALUES (${this.job.placeholders})`);
     this.insertOutbox = db.sql(`INSERT INTO "outbox_events" ("id", "name", "payload", "created_at", "claim_until", "claim_token", "relayed_at") VALUES (?, ?, ?, ?, ?, NULL, NULL)`);
     this.insertOutboxIfChanged = db.sql(`INSERT INTO "outbox_events" ("id", "name", "payload", "created_at", "claim_until", "claim_token", "relayed_at") SELECT ?, ?, ?, ?, ?, NULL, NULL FROM DUAL WHERE ROW_COUNT() = 1`);
+    this.insertAudit = db.sql(`INSERT INTO "audit_log" ("occurred_at", "actor", "action", "target", "decision", "detail") VALUES (?, ?, ?, ?, ?, ?)`);
     this.insertOutput = db.sql(`INSERT INTO "job_outputs" ("job_id", "seq", "data", "size", "created_at") VALUES (?, ?, ?, ?, ?)`);
     this.outputStats = db.sql(`SELECT COUNT(*) AS "chunks", MAX("seq") AS "maxSeq", SUM("size") AS "size" FROM "job_outputs" WHERE "job_id" = ?`);
     this.outputChunks = db.sql(`SELECT "data" FROM "job_outputs" WHERE "job_id" = ? ORDER BY "seq" ASC`);

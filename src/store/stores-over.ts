@@ -4,6 +4,7 @@ import type { Clock, Logger, Stores } from '../core/index.js';
 import { StoreDb } from './store-db.js';
 import { TypeormAgentStore } from './typeorm-agent-store.js';
 import { TypeormAuditStore } from './typeorm-audit-store.js';
+import { TypeormFanOutStore } from './typeorm-fan-out-store.js';
 import { TypeormJobStore } from './typeorm-job-store.js';
 import { TypeormKeyValueStore } from './typeorm-kv-store.js';
 import { TypeormOutboxStore } from './typeorm-outbox-store.js';
@@ -28,6 +29,7 @@ export function storesOver(dataSource: DataSource, deps: TypeormStoresDeps = {})
     outbox: new TypeormOutboxStore(db),
     replies: new TypeormReplyStore(db),
     kv: new TypeormKeyValueStore(db, clock),
+    fanOuts: new TypeormFanOutStore(db),
     async ping() {
       await db.run((em) => em.query('SELECT 1'));
     },

@@ -6,11 +6,14 @@ import { newJobRow, toJob } from './job-row.js';
 import { jobStatusEvent, outboxRow } from './job-status-event.js';
 import { JobSql } from './job-sql.js';
 import { applyTransitions, assertAllowed, collectOutput, meetsCondition, type AppliedTransition } from './job-transition.js';
-import { padInList, type StoreDb } from './store-db.js';
+import { padInList, type AtomicStep, type StoreDb } from './store-db.js';
 
 // A CAS that lost only to a change that left the job eligible (another transition in
 // between) is tried again from a fresh read; more than a few rounds means heavy contention.
 const MAX_CAS_ROUNDS = 5;
+
+/** Rows created queuing by this store and not yet claimed here, kept for claims by hint (oldest dropped first). */
+const MAX_FRESH_ROWS = 4096;
 
 function result(applied: AppliedTransition): TransitionResult {
   return { job: toJob(applied.row), event: applied.event };
@@ -25,6 +28,12 @@ export class TypeormJobStore implements JobStore {
   private readonly sql: JobSql;
   /** get() calls made in one tick, answered by one SELECT … IN (…). */
   private pendingGets: Map<string, Array<{ resolve: (row: JobEntity | null) => void; reject: (err: unknown) => void }>> | null = null;
+  /**
+   * Rows this store created in state queuing, as written, by id: a poll woken for one of them
+   * claims it by primary key with this row as the compare-and-set's expected version, without
+   * reading the queue. A stale row (claimed, cancelled or expired elsewhere) only loses its CAS.
+   */
+  private readonly fresh = new Map<string, JobEntity>();
 
   constructor(
     private readonly db: StoreDb,
@@ -37,10 +46,13 @@ export class TypeormJobStore implements JobStore {
     const row = newJobRow(job);
     const event = jobStatusEvent(row, null, job.createdAt);
     try {
-      await this.db.atomic([
+      const steps: AtomicStep[] = [
         { sql: this.sql.insertJob, params: this.sql.job.params(row) },
         { sql: this.sql.insertOutbox, params: JobSql.outboxParams(outboxRow(event, outboxClaimUntil)) },
-      ]);
+      ];
+      const audit = job.audit;
+      if (audit) steps.push({ sql: this.sql.insertAudit, params: [audit.at.getTime(), audit.actor, audit.action, audit.target, audit.decision, audit.detail === null ? null : JSON.stringify(audit.detail)] });
+      await this.db.atomic(steps);
     } catch (err) {
       // Two requests with one Idempotency-Key raced past the service's lookup: tell it which
       // job won, so it can answer with that one (same fingerprint) or refuse (different).
@@ -54,6 +66,10 @@ export class TypeormJobStore implements JobStore {
         }
       }
       throw err;
+    }
+    if (row.state === 'queuing') {
+      this.fresh.set(row.id, row);
+      if (this.fresh.size > MAX_FRESH_ROWS) this.fresh.delete(this.fresh.keys().next().value!);
     }
     return { job: toJob(row), event };
   }
@@ -124,17 +140,39 @@ export class TypeormJobStore implements JobStore {
 
   async transition(req: TransitionRequest, outboxClaimUntil: Date): Promise<TransitionResult | null> {
     assertAllowed(req);
+    // A result's output (its chunks are complete: the service checked) is read alongside the
+    // row, not after it: on MySQL one round trip fewer. SQLite reads synchronously either way.
+    const output = this.db.dialect === 'mysql' && req.patch?.collectOutput && req.patch.output === undefined ? collectOutput(this.db, req.jobId) : null;
+    output?.catch(() => undefined); // awaited below unless the job no longer qualifies
     for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
       const current = await this.batchedRow(req.jobId);
       if (!current || !meetsCondition(current, req)) return null;
-      const [applied] = await applyTransitions(this.db, this.sql, [{ current, req }], outboxClaimUntil);
+      const effective = output ? { ...req, patch: { ...req.patch, output: await output } } : req;
+      const [applied] = await applyTransitions(this.db, this.sql, [{ current, req: effective }], outboxClaimUntil);
       if (applied) return result(applied);
     }
     return null;
   }
 
-  async claimQueued(agent: string, max: number, leases: () => string, ackDeadline: Date, at: Date, outboxClaimUntil: Date): Promise<TransitionResult[]> {
+  async claimQueued(agent: string, max: number, leases: () => string, ackDeadline: Date, at: Date, outboxClaimUntil: Date, hint?: readonly string[]): Promise<TransitionResult[]> {
     if (max <= 0) return [];
+    const claim = (current: JobEntity) => ({ current, req: { jobId: current.id, from: ['queuing'], to: 'sent', patch: { leaseId: leases(), ackDeadline }, at } satisfies TransitionRequest });
+    if (hint?.length) {
+      // Woken for jobs this store just created: claimed by primary key, no read. If another
+      // caller took them all, the queue is searched as usual below.
+      const known: JobEntity[] = [];
+      for (const id of hint) {
+        const row = this.fresh.get(id);
+        if (row && row.agent === agent && row.expiresAt >= at.getTime()) known.push(row);
+      }
+      known.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const picked = known.slice(0, max);
+      for (const row of picked) this.fresh.delete(row.id);
+      if (picked.length > 0) {
+        const won = await applyTransitions(this.db, this.sql, picked.map(claim), outboxClaimUntil);
+        if (won.length > 0) return won.map(result);
+      }
+    }
     // The hot path: an idle agent's poll costs this one indexed SELECT. A job whose timeout
     // already passed is left for the expiry timer rather than handed out.
     const found = await this.db.query(this.sql.selectQueued, [agent, 'queuing', at.getTime(), max]);
@@ -143,8 +181,8 @@ export class TypeormJobStore implements JobStore {
     // Another process may have read the same candidates; the per-row CAS hands each to one
     // of us. Rows are updated in the same order everywhere, so MySQL claimers queue on the
     // row locks instead of deadlocking.
-    const items = candidates.map((current) => ({ current, req: { jobId: current.id, from: ['queuing'], to: 'sent', patch: { leaseId: leases(), ackDeadline }, at } satisfies TransitionRequest }));
-    const won = await applyTransitions(this.db, this.sql, items, outboxClaimUntil);
+    for (const row of candidates) this.fresh.delete(row.id);
+    const won = await applyTransitions(this.db, this.sql, candidates.map(claim), outboxClaimUntil);
     return won.map(result);
   }
 

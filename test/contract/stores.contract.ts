@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stores } from '../../src/core/index.js';
 import { agentStoreContract } from './stores-agents.contract.js';
+import { fanOutStoreContract } from './stores-fan-out.contract.js';
 import { jobClaimsContract } from './stores-claims.contract.js';
 import { jobStoreContract } from './stores-jobs.contract.js';
 import { messagingContract } from './stores-messaging.contract.js';
@@ -43,5 +44,6 @@ export function storesContract(name: string, factory: () => Promise<Stores>): vo
     jobClaimsContract(ctx);
     agentStoreContract(ctx);
     messagingContract(ctx);
+    fanOutStoreContract(ctx);
   });
 }

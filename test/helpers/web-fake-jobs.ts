@@ -45,6 +45,7 @@ export function createFakeJobsApi(agents: Agent[] = [], jobs: Job[] = []): FakeJ
         .filter((j) => filter.agent === undefined || j.agent === filter.agent)
         .filter((j) => filter.states === undefined || filter.states.includes(j.state))
         .filter((j) => filter.requester === undefined || j.requester.identity === filter.requester)
+        .filter((j) => filter.parentId === undefined || j.parentId === filter.parentId)
         .filter((j) => filter.before === undefined || j.createdAt < filter.before)
         .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
         .slice(0, filter.limit);

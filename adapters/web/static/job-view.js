@@ -37,7 +37,8 @@ export function createJobView({ onUnauthorized }) {
     const dispatch = between(j.createdAt, j.sentAt);
     const took = between(j.runningAt ?? j.sentAt ?? j.createdAt, j.finishedAt);
     $('job-fields').replaceChildren(
-      ...field('Agent', h('a', { href: `#/jobs?agent=${encodeURIComponent(j.agent)}` }, visible(j.agent))),
+      // A fan-out parent's agent is its selector in brackets: its children are listed below instead.
+      ...field('Agent', j.fanout ? j.agent : h('a', { href: `#/jobs?agent=${encodeURIComponent(j.agent)}` }, visible(j.agent))),
       ...field('Message', j.message, 'mono'),
       ...field('Requester', j.requesterName ? `${j.requesterName} (${j.requester})` : j.requester),
       ...field('Created', when(j.createdAt)),
@@ -50,8 +51,21 @@ export function createJobView({ onUnauthorized }) {
       ...field('Timeout', duration(j.timeoutMs)),
       ...(j.platform ? field('From', j.platform) : []),
       ...(j.parentId ? field('Part of', h('a', { href: `#/jobs/${encodeURIComponent(j.parentId)}`, text: j.parentId })) : []),
+      ...(j.fanout ? field('Fan-out', `${j.fanout.selector} · at most ${j.fanout.concurrency} at once${j.fanout.maxFailures ? ` · stop after ${j.fanout.maxFailures} failed` : ''}${j.fanout.stopped ? ' · stopped' : ''}`) : []),
+      ...(j.fanout?.skipped.length ? field('Skipped', j.fanout.skipped.map((s) => `${s.agent} (${s.reason})`).join(', ')) : []),
+      ...(j.fanout ? field('Children', h('span', { id: 'job-children' })) : []),
     );
+    if (j.fanout) void showChildren(j.id);
     $('job-truncated').hidden = !j.outputTruncated;
+  }
+
+  /** A fan-out parent's children, one link each (agent: state), refreshed with every update of the parent. */
+  async function showChildren(id) {
+    const res = await api('GET', `/web/api/jobs?parent=${encodeURIComponent(id)}&limit=200`);
+    const el = document.getElementById('job-children');
+    if (!res.ok || !el || id !== jobId) return;
+    const links = [...res.data.jobs].reverse().map((c) => h('a', { href: `#/jobs/${encodeURIComponent(c.id)}`, class: `child state-${c.state}`, 'data-state': c.state }, visible(`${c.agent}: ${c.state}${c.exitCode === null ? '' : ` (exit ${c.exitCode})`}`)));
+    el.replaceChildren(...links.flatMap((a, i) => (i ? [document.createTextNode(' · '), a] : [a])));
   }
 
   function applyOutput(chunk) {

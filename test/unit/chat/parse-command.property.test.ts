@@ -18,11 +18,13 @@ const chatText = fc
   .map((parts) => parts.join(''));
 
 describe('command parser: properties', () => {
-  it('never throws, and always answers one of the four kinds', () => {
+  it('never throws, and always answers one of the five kinds', () => {
     fc.assert(
       fc.property(chatText, (text) => {
         const parsed = parseCommand(text, options);
-        expect(['empty', 'command', 'agent', 'error']).toContain(parsed.kind);
+        expect(['empty', 'command', 'agent', 'fanout', 'error']).toContain(parsed.kind);
+        // A fan-out's selector is the start of the text, as typed.
+        if (parsed.kind === 'fanout') expect(text.trimStart().startsWith(parsed.selector)).toBe(true);
         if (parsed.kind === 'error') expect(parsed.message.length).toBeGreaterThan(0);
         if (parsed.kind === 'command') expect(COMMANDS.has(parsed.word)).toBe(true);
         // A quoted empty first word ("") is an agent named "": the dispatcher answers that no such agent exists.

@@ -69,6 +69,40 @@ describe('store query cost', () => {
     expect(queries.map((q) => q.split(' ')[0])).toEqual(['SELECT', 'BEGIN', 'UPDATE', 'INSERT', 'COMMIT']);
   });
 
+  it('claiming a job this store just created, named by the wake-up, is one transaction and no SELECT', async () => {
+    const job = (id: string, at: number) => ({
+      id,
+      agent: 'web-1',
+      message: 'uptime',
+      requester: { identity: 'web:alice' },
+      thread: null,
+      state: 'queuing' as const,
+      reason: null,
+      timeoutMs: 1000,
+      expiresAt: new Date(T.getTime() + 60_000),
+      parentId: null,
+      createdAt: new Date(T.getTime() + at),
+    });
+    await stores.jobs.create(job('job000000001', 0), T);
+    await stores.jobs.create(job('job000000002', 1), T);
+    queries.length = 0;
+    const [first] = await stores.jobs.claimQueued('web-1', 5, () => 'lease', T, T, T, ['job000000002']);
+    expect(first?.job).toMatchObject({ id: 'job000000002', state: 'sent', leaseId: 'lease', version: 2 });
+    expect(queries.map((q) => q.split(' ')[0])).toEqual(['BEGIN', 'UPDATE', 'INSERT', 'COMMIT']);
+    // A named job already handed out: the queue is searched as usual.
+    queries.length = 0;
+    const again = await stores.jobs.claimQueued('web-1', 5, () => 'lease2', T, T, T, ['job000000002']);
+    expect(again.map((r) => r.job.id)).toEqual(['job000000001']);
+    expect(queries[0]).toMatch(/^SELECT /);
+    // A named job changed elsewhere (here: cancelled) only loses its compare-and-set, then the search finds nothing.
+    await stores.jobs.create(job('job000000003', 2), T);
+    expect(await stores.jobs.transition({ jobId: 'job000000003', from: ['queuing'], to: 'cancelled', at: T }, T)).not.toBeNull();
+    queries.length = 0;
+    expect(await stores.jobs.claimQueued('web-1', 5, () => 'lease3', T, T, T, ['job000000003'])).toEqual([]);
+    expect(queries.map((q) => q.split(' ')[0])).toEqual(['BEGIN', 'UPDATE', 'COMMIT', 'SELECT']);
+    expect(await stores.jobs.get('job000000003')).toMatchObject({ state: 'cancelled' });
+  });
+
   it('reads of several jobs made together are one SELECT (a poll checking the jobs its agent runs)', async () => {
     const got = await Promise.all(['a', 'b', 'c'].map((id) => stores.jobs.get(`job00000000${id}`)));
     expect(got).toEqual([null, null, null]);
