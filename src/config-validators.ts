@@ -1,9 +1,10 @@
 import { BUILTIN_COMMANDS } from '../commands/index.js';
 import { createCommandRegistry, validateAccessConfig } from './chat/index.js';
-import { validateSlackConfig } from '../adapters/slack/slack-platform.js';
-import { validateTeamsConfig } from '../adapters/teams/teams-platform.js';
-import { validateWechatConfig } from '../adapters/wechat/wechat-platform.js';
-import { validateEmailConfig } from '../adapters/email/email-platform.js';
+// From the platforms' config modules, not their *-platform.ts: those import the SDKs, which only a process running that platform loads.
+import { validateSlackConfig } from '../adapters/slack/slack-config.js';
+import { validateTeamsConfig } from '../adapters/teams/teams-config.js';
+import { parseWechatConfig as validateWechatConfig } from '../adapters/wechat/wechat-config.js';
+import { validateEmailConfig } from '../adapters/email/email-config.js';
 
 /** The validators of the config's structured sections, for loadConfig({ validate }). */
 export const CONFIG_VALIDATORS = {

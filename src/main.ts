@@ -12,8 +12,6 @@ import type { SkadiConfig } from './config/skadi-config.js';
 import { createTypeormStores } from './store/create-typeorm-stores.js';
 import { createInProcessBus } from './bus/in-process-bus.js';
 import { createInProcessNotifier } from './bus/in-process-notifier.js';
-import { createRedisStreamBus } from './bus/redis-stream-bus.js';
-import { createRedisNotifier } from './bus/redis-notifier.js';
 import { createOutboxRelay } from './bus/outbox-relay.js';
 import { createJobService, type JobService } from './jobs/job-service.js';
 import { createJobTimers } from './jobs/job-timers.js';
@@ -32,9 +30,12 @@ import { wireWatch } from './wire-watch.js';
 import { startEmbeddedAgent, type EmbeddedAgent } from './embedded-agent.js';
 import { createJobSigner, loadJobSigningKey } from './auth/job-signing-key.js';
 import { compileRedactions } from './core/redaction.js';
-import { withSubmitLimits } from './limits/submit-limits.js';
+import { createSubmitLimiter, withFanOutLimits, withSubmitLimits } from './limits/submit-limits.js';
 import { wireChat, type ChatWiring } from './wire-chat.js';
 import { SKADI_VERSION } from './version.js';
+
+/** Accept queue length asked of the kernel (capped at net.core.somaxconn, 4096 on current Linux). */
+export const LISTEN_BACKLOG = 4096;
 
 export interface SkadiServer {
   /** Base URL the server answers at. */
@@ -75,8 +76,11 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
     closers.push(() => stores.close());
 
     const redis = config.redis.url;
-    const bus: EventBus = redis ? createRedisStreamBus({ url: redis, keyPrefix: config.redis.keyPrefix, consumer: nodeId }, { logger }) : createInProcessBus({}, { logger });
-    const notifier: Notifier = redis ? createRedisNotifier({ url: redis, keyPrefix: config.redis.keyPrefix, consumer: nodeId }, { logger }) : createInProcessNotifier({}, { logger });
+    // ioredis is loaded only by a process configured with Redis.
+    const redisBus = redis ? await import('./bus/redis-stream-bus.js') : null;
+    const redisNotifier = redis ? await import('./bus/redis-notifier.js') : null;
+    const bus: EventBus = redis && redisBus ? redisBus.createRedisStreamBus({ url: redis, keyPrefix: config.redis.keyPrefix, consumer: nodeId }, { logger }) : createInProcessBus({}, { logger });
+    const notifier: Notifier = redis && redisNotifier ? redisNotifier.createRedisNotifier({ url: redis, keyPrefix: config.redis.keyPrefix, consumer: nodeId }, { logger }) : createInProcessNotifier({}, { logger });
     closers.push(() => bus.close(), () => notifier.close());
 
     // The relay's claim window and the service's must match: the writer owns a fresh event that long.
@@ -109,16 +113,18 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
     timers.start();
     closers.push(() => timers.stop());
     // Fan-out: children are created through the service itself (signed, queued, woken), not the rate-limited wrapper.
-    const fanOut = createFanOutService(
+    const fanOutService = createFanOutService(
       { concurrency: config.fanout.concurrency, maxFailures: config.fanout.maxFailures, timeoutMs: config.jobs.timeoutMs, offlineAfterMs: config.agents.offlineAfterMs, maxMessageLength: config.jobs.maxMessageLength, outboxClaimMs },
       { stores, jobs: service, relay, notifier, clock, logger },
     );
     // The sweep only catches what a lost event left behind (a crash between a child's end and its parent's update): every few intervals is enough.
-    const fanOutTimers = createJobTimers({ intervalMs: config.timers.intervalMs * 5 }, { service: { sweep: async () => ({ ...(await fanOut.sweep()), redelivered: 0, timedOut: 0, offline: [] }) }, logger });
+    const fanOutTimers = createJobTimers({ intervalMs: config.timers.intervalMs * 5 }, { service: { sweep: async () => ({ ...(await fanOutService.sweep()), redelivered: 0, timedOut: 0, offline: [] }) }, logger });
     fanOutTimers.start();
     closers.push(() => fanOutTimers.stop());
 
+    // Token rows are cached for a minute (longer than a poll wait); revocations reach every process through the notifier.
     const tokens = createTokenService({}, { tokens: stores.tokens, clock });
+    closers.push(await tokens.followRevocations(notifier));
     const app = createHttpServer({ bodyLimit: config.server.bodyLimit, logger });
     // fastify.close() waits for requests in flight: held long-polls are answered first, or
     // shutdown would last as long as the longest poll (up to pollWaitMax).
@@ -127,8 +133,11 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
       await app.close();
     });
 
-    // Every way of creating jobs (chat, web, user API) goes through this one rate-limited submit.
-    const limited = withSubmitLimits(service, config.rateLimit);
+    // Every way of creating jobs (chat, web, user API) goes through these rate-limited submits,
+    // single jobs and fan-outs drawing on the same buckets.
+    const limiter = createSubmitLimiter(config.rateLimit);
+    const limited = withSubmitLimits(service, limiter);
+    const fanOut = withFanOutLimits(fanOutService, limiter);
     const chat = await wireChat(config, { app, service: limited, fanOut, stores, bus, relay, notifier, clock, logger, nodeId, outboxClaimMs, decorateAdapter: (adapter) => meteredAdapter(adapter, metrics.countReply) });
     closers.push(() => chat.stop());
     const watch = wireWatch(config, { app, bus, stores, publish, tokens, service, adapters: chat.adapters, clock, logger, nodeId });
@@ -144,10 +153,12 @@ export async function startServer(config: Readonly<SkadiConfig>, deps: StartServ
     await chat.start();
     await watch.start();
     // One group for every process: a child's end advances its parent once; a parent's end stops its children.
-    const fanOutEvents = await bus.subscribe('EventJobStatus', 'fan-out', (event) => fanOut.handleEvent(event.payload));
+    const fanOutEvents = await bus.subscribe('EventJobStatus', 'fan-out', (event) => fanOutService.handleEvent(event.payload));
     closers.push(() => fanOutEvents.close());
     relay.start();
-    await app.listen({ host: config.server.host, port: config.server.port });
+    // Node's default accept backlog is 511: thousands of agents reconnecting at once (a restart,
+    // a network blip) overflow it and get ECONNRESET. The kernel caps it at net.core.somaxconn.
+    await app.listen({ host: config.server.host, port: config.server.port, backlog: LISTEN_BACKLOG });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.server.port;
     const listenHost = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;

@@ -16,19 +16,20 @@ import { assertAgentNameAllowed } from './core/command.js';
 import { authorize, createAccessControl, createCommandRegistry, createDispatcher, createReplyRouter, validateAccessConfig, type AccessConfig } from './chat/index.js';
 import { createWebAdapter } from '../adapters/web/web-adapter.js';
 import { ensureWebAdminToken } from './web-admin-token.js';
-import { createSlackPlatform, validateSlackConfig } from '../adapters/slack/slack-platform.js';
-import { createTeamsPlatform, validateTeamsConfig } from '../adapters/teams/teams-platform.js';
-import { createWechatPlatform, validateWechatConfig } from '../adapters/wechat/wechat-platform.js';
-import { createEmailPlatform, validateEmailConfig } from '../adapters/email/email-platform.js';
 
 type PlatformFactory = (raw: unknown, deps: PlatformDeps) => Promise<{ adapter: ChatAdapter; plugin?: FastifyPluginAsync }>;
 
-/** The chat platforms besides the web chat, by config section. A section that is absent (null) leaves the platform off in this process. */
+/**
+ * The chat platforms besides the web chat, by config section. A section that is absent (null)
+ * leaves the platform off in this process. Each platform's module (and with it its SDK: Bolt,
+ * botbuilder, wechaty, imapflow, mailparser, nodemailer) is imported only when its section is
+ * present: a server without them does not load them (tens of MB of RSS before any agent).
+ */
 const PLATFORMS: ReadonlyArray<[key: 'slack' | 'teams' | 'wechat' | 'email', create: PlatformFactory]> = [
-  ['slack', (raw, deps) => createSlackPlatform(validateSlackConfig(raw), deps)],
-  ['teams', (raw, deps) => createTeamsPlatform(validateTeamsConfig(raw), deps)],
-  ['wechat', (raw, deps) => createWechatPlatform(validateWechatConfig(raw), deps)],
-  ['email', (raw, deps) => createEmailPlatform(validateEmailConfig(raw), deps)],
+  ['slack', async (raw, deps) => { const m = await import('../adapters/slack/slack-platform.js'); return m.createSlackPlatform(m.validateSlackConfig(raw), deps); }],
+  ['teams', async (raw, deps) => { const m = await import('../adapters/teams/teams-platform.js'); return m.createTeamsPlatform(m.validateTeamsConfig(raw), deps); }],
+  ['wechat', async (raw, deps) => { const m = await import('../adapters/wechat/wechat-platform.js'); return m.createWechatPlatform(m.validateWechatConfig(raw), deps); }],
+  ['email', async (raw, deps) => { const m = await import('../adapters/email/email-platform.js'); return m.createEmailPlatform(m.validateEmailConfig(raw), deps); }],
 ];
 
 export interface ChatWiring {

@@ -12,7 +12,7 @@ export type ServerProcess = IpcChild<ToServer, FromServer> & {
   userToken: string;
   /** With BENCH_PROFILE_DIR set: profiles the server process while `during` runs, into <dir>/<name>.cpuprofile. */
   profiled<T>(name: string, during: () => Promise<T>): Promise<T>;
-  /** With BENCH_PROFILE_DIR set: a heap snapshot of the server process into <dir>/<name>.heapsnapshot. */
+  /** With BENCH_PROFILE_DIR and BENCH_HEAP_SNAPSHOT set: a heap snapshot of the server process into <dir>/<name>.heapsnapshot (slow and large at 10,000 agents). */
   heapSnapshot(name: string): Promise<void>;
 };
 
@@ -47,7 +47,7 @@ export async function startServerProcess(stack: PreparedStack, options: { logLev
         }
       },
       async heapSnapshot(name) {
-        if (!dir) return;
+        if (!dir || !process.env.BENCH_HEAP_SNAPSHOT) return;
         mkdirSync(dir, { recursive: true });
         const file = join(dir, `${name}-${child.pid}.heapsnapshot`);
         await child.request({ type: 'heap-snapshot', file }, 'ok', 300_000);

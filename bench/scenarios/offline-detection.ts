@@ -62,10 +62,12 @@ export const offlineDetection: Scenario<OfflineResult> = {
           const silenced = await load.request({ type: 'silence', names: created.agents.map((a) => a.name) }, 'silenced');
           const lastPoll = new Map(silenced.lastPollSent);
           let offline = new Map<string, number>();
-          for (const until = silencedAt + offlineAfterMs + 60_000; monoMs() < until; await sleep(250)) {
-            offline = new Map((await server.request({ type: 'agent-status' }, 'agent-status')).offline);
-            if (offline.size >= count) break;
-          }
+          await server.profiled(`offline-${ctx.stack.id}`, async () => {
+            for (const until = silencedAt + offlineAfterMs + 60_000; monoMs() < until; await sleep(250)) {
+              offline = new Map((await server.request({ type: 'agent-status' }, 'agent-status')).offline);
+              if (offline.size >= count) break;
+            }
+          });
           const perAgent: number[] = [];
           const times: number[] = [];
           for (const [name, sent] of lastPoll) {

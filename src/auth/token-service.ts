@@ -3,6 +3,7 @@ import { SkadiError } from '../core/errors.js';
 import { randomId } from '../core/ids.js';
 import type { Clock } from '../core/clock.js';
 import type { ApiToken, TokenKind, TokenStore } from '../core/stores.js';
+import type { Notifier } from '../core/event-bus.js';
 
 /**
  * Tokens look like `skadi_agt_<id>_<secret>` (agents) or `skadi_usr_<id>_<secret>` (users): the
@@ -22,29 +23,67 @@ export interface TokenService {
   verify(token: string, kind: TokenKind): Promise<ApiToken>;
   revoke(id: string): Promise<boolean>;
   revokeAllOf(kind: TokenKind, subject: string): Promise<number>;
+  /**
+   * Shares revocations with the other server processes over `notifier` (Redis pub/sub when
+   * configured): a revoke in any of them drops the cached row in all at once. Returns the stop.
+   */
+  followRevocations(notifier: Notifier): Promise<() => Promise<void>>;
 }
 
+/** Notifier channel of revocations: a token id, or `*` (drop every cached row). */
+export const TOKEN_REVOKED_CHANNEL = 'token-revoked';
+
+/**
+ * Default lifetime of a cached token row: longer than an agent's poll wait (25 s, at most 60 s),
+ * so an agent that re-polls costs no token query. A revoke through this service (or another
+ * process's, with followRevocations) drops the row at once; a revoke written to the database
+ * by something else (`skadi agent revoke` / `skadi token revoke` from the CLI) is seen within it.
+ */
+export const TOKEN_CACHE_MS = 60_000;
+/** Unknown ids are remembered only briefly: a probe with random ids must not fill the cache for long. */
+const MISS_CACHE_MS = 2000;
+const MAX_CACHED = 100_000;
+
 export function createTokenService(options: { cacheMs?: number }, deps: { tokens: TokenStore; clock: Clock }): TokenService {
-  // A short cache keeps the agent poll at one database query; revocation still takes effect within cacheMs.
-  const cacheMs = options.cacheMs ?? 2000;
+  const cacheMs = options.cacheMs ?? TOKEN_CACHE_MS;
   const cache = new Map<string, { row: ApiToken | null; at: number }>();
   /** Lookups on their way: requests that arrive meanwhile with the same token share them. */
   const pending = new Map<string, Promise<ApiToken | null>>();
+  /** Bumped by every revocation: a read that began before it does not go into the cache. */
+  let epoch = 0;
+  let revocations: Notifier | null = null;
 
   async function lookup(id: string): Promise<ApiToken | null> {
     const hit = cache.get(id);
     const now = Date.now();
-    if (hit && now - hit.at < cacheMs) return hit.row;
+    if (hit && now - hit.at < (hit.row ? cacheMs : Math.min(cacheMs, MISS_CACHE_MS))) return hit.row;
     let read = pending.get(id);
     if (!read) {
-      read = deps.tokens.get(id).finally(() => pending.delete(id));
+      const startedIn = epoch;
+      read = deps.tokens.get(id).finally(() => {
+        if (pending.get(id) === read) pending.delete(id);
+      });
       pending.set(id, read);
       const row = await read;
-      if (cache.size > 50_000) cache.clear();
-      cache.set(id, { row, at: now });
+      if (startedIn === epoch && cacheMs > 0) {
+        if (cache.size >= MAX_CACHED) cache.clear();
+        cache.set(id, { row, at: now });
+      }
       return row;
     }
     return read;
+  }
+
+  function forget(id: string): void {
+    epoch++;
+    if (id === '*') cache.clear();
+    else cache.delete(id);
+    if (id === '*') pending.clear();
+    else pending.delete(id);
+  }
+
+  function announce(id: string): void {
+    revocations?.notify(TOKEN_REVOKED_CHANNEL, id).catch(() => undefined);
   }
 
   const refuse = (why: string) => new SkadiError('SKADI_UNAUTHENTICATED', why);
@@ -70,14 +109,27 @@ export function createTokenService(options: { cacheMs?: number }, deps: { tokens
       return row;
     },
     async revoke(id) {
-      cache.delete(id);
-      pending.delete(id);
-      return deps.tokens.revoke(id, deps.clock.now());
+      forget(id);
+      const done = await deps.tokens.revoke(id, deps.clock.now());
+      // Again after the write: a read that raced it may have cached the row as it was.
+      forget(id);
+      announce(id);
+      return done;
     },
     async revokeAllOf(kind, subject) {
-      cache.clear();
-      pending.clear();
-      return deps.tokens.revokeAllOf(kind, subject, deps.clock.now());
+      forget('*');
+      const n = await deps.tokens.revokeAllOf(kind, subject, deps.clock.now());
+      forget('*');
+      announce('*');
+      return n;
+    },
+    async followRevocations(notifier) {
+      const stop = await notifier.listen(TOKEN_REVOKED_CHANNEL, (id) => forget(id));
+      revocations = notifier;
+      return async () => {
+        revocations = null;
+        await stop();
+      };
     },
   };
 }

@@ -89,6 +89,7 @@ export async function applyTransitions(
   sql: JobSql,
   items: ReadonlyArray<{ current: JobEntity; req: TransitionRequest }>,
   outboxClaimUntil: Date,
+  options: { urgent?: boolean } = {},
 ): Promise<AppliedTransition[]> {
   const planned: AppliedTransition[] = [];
   const steps: AtomicStep[] = [];
@@ -99,7 +100,7 @@ export async function applyTransitions(
     planned.push(applied);
     steps.push(step, { sql: sql.insertOutbox, params: JobSql.outboxParams(outboxRow(applied.event, outboxClaimUntil)), ifPreviousChanged: { conditionalSql: sql.insertOutboxIfChanged } });
   }
-  const affected = await db.atomic(steps);
+  const affected = await db.atomic(steps, options);
   return planned.filter((_, i) => affected[2 * i] === 1);
 }
 

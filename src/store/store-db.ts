@@ -74,6 +74,12 @@ const MAX_LOCK_RETRIES = 4;
  * behind 4 slow commits waited for one of them).
  */
 const MAX_SCRIPTS_IN_FLIGHT = 8;
+/**
+ * Claims (a poll handing out jobs) are the one write a waiting agent sees: they have a lane of
+ * their own, so a claim never queues behind a full lane of acks, results and audit writes whose
+ * commits are slow. They still go together when several wait.
+ */
+const MAX_URGENT_SCRIPTS_IN_FLIGHT = 4;
 const MAX_SCRIPTS_PER_BATCH = 64;
 const MAX_BATCH_BYTES = 1024 * 1024;
 
@@ -96,6 +102,13 @@ interface QueuedScript {
   steps: readonly AtomicStep[];
   resolve: (affected: number[]) => void;
   reject: (err: unknown) => void;
+}
+
+/** MySQL scripts waiting, and on the wire, in one lane (see StoreDb.pumpScripts). */
+interface ScriptLane {
+  readonly queue: QueuedScript[];
+  inFlight: number;
+  readonly max: number;
 }
 
 /** Rough size of a script's parameters, to keep a batch well under max_allowed_packet. */
@@ -130,8 +143,8 @@ export class StoreDb {
    * transition is one round trip: START TRANSACTION; UPDATE …; INSERT …; COMMIT.
    */
   private hotPool: RawMysqlPool | null = null;
-  private readonly scripts: QueuedScript[] = [];
-  private scriptsInFlight = 0;
+  private readonly scripts: ScriptLane = { queue: [], inFlight: 0, max: MAX_SCRIPTS_IN_FLIGHT };
+  private readonly urgentScripts: ScriptLane = { queue: [], inFlight: 0, max: MAX_URGENT_SCRIPTS_IN_FLIGHT };
   /** MySQL: atomic scripts and reads asked for, and the round trips that ran them (tests, diagnostics). */
   readonly mysqlStats = { scripts: 0, scriptRoundTrips: 0, reads: 0, readRoundTrips: 0 };
   private readonly reads: QueuedRead[] = [];
@@ -162,7 +175,7 @@ export class StoreDb {
       };
       const options = driver.createConnectionOptions(this.dataSource.options, this.dataSource.options);
       // Room for every script and read on the wire at once, unless the URL sets a limit.
-      const connectionLimit = (options.connectionLimit as number | undefined) ?? MAX_SCRIPTS_IN_FLIGHT + MAX_READS_IN_FLIGHT;
+      const connectionLimit = (options.connectionLimit as number | undefined) ?? MAX_SCRIPTS_IN_FLIGHT + MAX_URGENT_SCRIPTS_IN_FLIGHT + MAX_READS_IN_FLIGHT;
       this.hotPool = driver.mysql.createPool({ ...options, connectionLimit, multipleStatements: true });
     }
     return this.hotPool;
@@ -340,8 +353,9 @@ export class StoreDb {
    * Runs the steps atomically and returns the rows each changed (0 for a skipped step). SQLite:
    * one (grouped) transaction. MySQL: one multi-statement round trip on the hot pool,
    * `START TRANSACTION; …; COMMIT`, rolled back on error; a deadlock victim is run again.
+   * `urgent` (MySQL): a claim, run in its own lane (see MAX_URGENT_SCRIPTS_IN_FLIGHT).
    */
-  async atomic(steps: readonly AtomicStep[]): Promise<number[]> {
+  async atomic(steps: readonly AtomicStep[], options: { urgent?: boolean } = {}): Promise<number[]> {
     if (steps.length === 0) return [];
     if (this.scheduler) {
       return this.transaction(async (em) => {
@@ -354,9 +368,10 @@ export class StoreDb {
       });
     }
     this.mysqlStats.scripts++;
+    const lane = options.urgent ? this.urgentScripts : this.scripts;
     return new Promise((resolve, reject) => {
-      this.scripts.push({ steps, resolve, reject });
-      this.pumpScripts();
+      lane.queue.push({ steps, resolve, reject });
+      this.pumpScripts(lane);
     });
   }
 
@@ -368,21 +383,21 @@ export class StoreDb {
    * rolled back whole and its scripts run again one by one, so each still succeeds or fails on
    * its own.
    */
-  private pumpScripts(): void {
-    while (this.scriptsInFlight < MAX_SCRIPTS_IN_FLIGHT && this.scripts.length > 0) {
+  private pumpScripts(lane: ScriptLane): void {
+    while (lane.inFlight < lane.max && lane.queue.length > 0) {
       const batch: QueuedScript[] = [];
       let size = 0;
-      while (this.scripts.length > 0 && batch.length < MAX_SCRIPTS_PER_BATCH) {
-        const next = this.scripts[0]!;
+      while (lane.queue.length > 0 && batch.length < MAX_SCRIPTS_PER_BATCH) {
+        const next = lane.queue[0]!;
         const nextSize = scriptSize(next.steps);
         if (batch.length > 0 && size + nextSize > MAX_BATCH_BYTES) break;
-        batch.push(this.scripts.shift()!);
+        batch.push(lane.queue.shift()!);
         size += nextSize;
       }
-      this.scriptsInFlight++;
+      lane.inFlight++;
       void this.runScripts(batch).finally(() => {
-        this.scriptsInFlight--;
-        this.pumpScripts();
+        lane.inFlight--;
+        this.pumpScripts(lane);
       });
     }
   }

@@ -169,7 +169,7 @@ export class TypeormJobStore implements JobStore {
       const picked = known.slice(0, max);
       for (const row of picked) this.fresh.delete(row.id);
       if (picked.length > 0) {
-        const won = await applyTransitions(this.db, this.sql, picked.map(claim), outboxClaimUntil);
+        const won = await applyTransitions(this.db, this.sql, picked.map(claim), outboxClaimUntil, { urgent: true });
         if (won.length > 0) return won.map(result);
       }
     }
@@ -182,7 +182,7 @@ export class TypeormJobStore implements JobStore {
     // of us. Rows are updated in the same order everywhere, so MySQL claimers queue on the
     // row locks instead of deadlocking.
     for (const row of candidates) this.fresh.delete(row.id);
-    const won = await applyTransitions(this.db, this.sql, candidates.map(claim), outboxClaimUntil);
+    const won = await applyTransitions(this.db, this.sql, candidates.map(claim), outboxClaimUntil, { urgent: true });
     return won.map(result);
   }
 

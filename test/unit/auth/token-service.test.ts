@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTokenService } from '../../../src/auth/token-service.js';
 import type { ApiToken, TokenKind, TokenStore } from '../../../src/core/index.js';
+import { createInProcessNotifier } from '../../../src/bus/in-process-notifier.js';
 
 /** A token store that counts reads and answers after a tick, as a database would. */
 class CountingTokens implements TokenStore {
@@ -49,5 +50,33 @@ describe('token service', () => {
     const forged = token.slice(0, -4) + 'AAAA';
     const results = await Promise.allSettled([service.verify(forged, 'agent'), service.verify(forged, 'agent')]);
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
+  });
+
+  it('keeps a verified token longer than a poll wait, so re-polls cost no read; a revoke still applies at once', async () => {
+    const tokens = new CountingTokens();
+    const service = createTokenService({}, { tokens, clock: { now: () => new Date() } });
+    const { id, token } = await service.create('agent', 'web-1', 'test');
+    await service.verify(token, 'agent');
+    await service.verify(token, 'agent');
+    expect(tokens.reads).toBe(1);
+    // A read in flight when the revoke happens does not put the old row back in the cache.
+    const racing = service.verify(token, 'agent');
+    await service.revoke(id);
+    await racing.catch(() => undefined);
+    await expect(service.verify(token, 'agent')).rejects.toMatchObject({ code: 'SKADI_UNAUTHENTICATED', message: 'token revoked' });
+  });
+
+  it('a revoke in one process drops the cached row in the others (followRevocations)', async () => {
+    const tokens = new CountingTokens();
+    const notifier = createInProcessNotifier();
+    const a = createTokenService({}, { tokens, clock: { now: () => new Date() } });
+    const b = createTokenService({}, { tokens, clock: { now: () => new Date() } });
+    const stops = [await a.followRevocations(notifier), await b.followRevocations(notifier)];
+    const { id, token } = await a.create('agent', 'web-1', 'test');
+    await b.verify(token, 'agent');
+    await a.revoke(id);
+    await new Promise((r) => setTimeout(r, 10));
+    await expect(b.verify(token, 'agent')).rejects.toMatchObject({ message: 'token revoked' });
+    for (const stop of stops) await stop();
   });
 });

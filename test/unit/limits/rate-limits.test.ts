@@ -3,7 +3,9 @@ import { parseRate } from '../../../src/config/parse-values.js';
 import { errorSentence } from '../../../src/chat/error-sentences.js';
 import { SkadiError } from '../../../src/core/errors.js';
 import { createTokenBuckets, describeRate } from '../../../src/limits/token-buckets.js';
-import { withSubmitLimits } from '../../../src/limits/submit-limits.js';
+import { createSubmitLimiter, withFanOutLimits, withSubmitLimits } from '../../../src/limits/submit-limits.js';
+import type { Agent, FanOutApi, SubmitFanOutInput } from '../../../src/core/index.js';
+import { testAgent } from '../../helpers/memory-jobs-api.js';
 import { createHttpServer } from '../../../src/http/create-http-server.js';
 import { registerUserApi } from '../../../src/http/user-api.js';
 import { silentLogger } from '../../../src/core/logger.js';
@@ -81,5 +83,45 @@ describe('submit limits', () => {
     expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(9);
     expect(Number(r.headers['retry-after'])).toBeLessThanOrEqual(10);
     await app.close();
+  });
+
+  it('fan-outs draw on the same buckets: one user token per fan-out, one agent token per target; a limited agent is skipped', async () => {
+    let now = 0;
+    const limiter = createSubmitLimiter({ user: { count: 2, perMs: 60_000 }, agent: { count: 1, perMs: 60_000 }, now: () => now });
+    const targets: Agent[] = [testAgent('web-1'), testAgent('web-2')];
+    const decisions: Array<Array<[string, boolean, string | undefined]>> = [];
+    const inner: FanOutApi = {
+      defaults: { concurrency: 10, maxFailures: 0 },
+      children: async () => [],
+      async submit(input: SubmitFanOutInput) {
+        const seen: Array<[string, boolean, string | undefined]> = [];
+        for (const agent of targets) {
+          const d = await input.authorize(agent);
+          seen.push([agent.name, d.allowed, d.allowed ? undefined : d.reason]);
+        }
+        decisions.push(seen);
+        return { kind: 'no-targets', matched: targets.length, skipped: [] };
+      },
+    };
+    const fanOut = withFanOutLimits(inner, limiter);
+    const jobs = withSubmitLimits(f.service, limiter);
+    const input = (identity: string): SubmitFanOutInput => ({ selector: 'web-*', message: 'uptime', requester: { identity }, thread: null, authorize: async () => ({ allowed: true, reason: 'ok' }) });
+    await jobs.submit({ agent: 'web-2', message: 'uptime', requester: { identity: 'web:dora' }, thread: null }); // web-2's one token this minute
+    await fanOut.submit(input('web:dora'));
+    expect(decisions[0]).toEqual([
+      ['web-1', true, undefined],
+      ['web-2', false, 'agent web-2 takes at most 1 job a minute; try again in 60 seconds'],
+    ]);
+    // The user's second token went on the first fan-out: the next is refused as a whole.
+    await expect(fanOut.submit(input('web:dora'))).rejects.toMatchObject({ code: 'SKADI_RATE_LIMITED', details: { limit: 'user' } });
+    expect(decisions).toHaveLength(1);
+    // A refusal by access control is kept as it was and costs the agent nothing.
+    now += 60_000;
+    await fanOut.submit({ ...input('web:erin'), authorize: async (agent) => ({ allowed: agent.name !== 'web-1', reason: 'no access to web-1' }) });
+    expect(decisions[1]).toEqual([
+      ['web-1', false, 'no access to web-1'],
+      ['web-2', true, undefined],
+    ]);
+    expect(await fanOut.children('x')).toEqual([]);
   });
 });

@@ -108,6 +108,20 @@ describe('SqliteGroupCommit', () => {
     expect(log.filter((s) => s === 'COMMIT')).toHaveLength(2);
   });
 
+  it('when groups have been committing back to back, a lone transaction waits one turn for company', async () => {
+    // Busy: ten lone transactions one after the other, each its own group (a wide window, so a slow machine counts too).
+    scheduler = new SqliteGroupCommit({ busyWindowMs: 60_000 });
+    scheduler.setLogger(db, (sql) => log.push(sql));
+    for (let v = 1; v <= 10; v++) await scheduler.transaction(db, insert(v));
+    log.length = 0;
+    const lone = scheduler.transaction(db, insert(11));
+    const late = new Promise((resolve) => setImmediate(() => resolve(scheduler.transaction(db, insert(12)))));
+    await lone;
+    await late;
+    expect(count()).toBe(12);
+    expect(log.filter((s) => s === 'COMMIT')).toHaveLength(1);
+  });
+
   it('never interleaves two connections on one file: the second waits for the group to commit', async () => {
     scheduler.setLogger(other, (sql) => log.push(`other: ${sql}`));
     const a = scheduler.transaction(db, insert(1));
