@@ -34,12 +34,18 @@ export interface TokenService {
 export const TOKEN_REVOKED_CHANNEL = 'token-revoked';
 
 /**
- * Default lifetime of a cached token row: longer than an agent's poll wait (25 s, at most 60 s),
- * so an agent that re-polls costs no token query. A revoke through this service (or another
- * process's, with followRevocations) drops the row at once; a revoke written to the database
- * by something else (`skadi agent revoke` / `skadi token revoke` from the CLI) is seen within it.
+ * Default lifetime of a cached agent token row: longer than an agent's poll wait (25 s, at most
+ * 60 s), so an agent that re-polls costs no token query. A revoke through this service (or
+ * another process's, with followRevocations; the CLI announces its revokes over Redis too) drops
+ * the row at once; a revoke written to the database without an announcement (the CLI on a
+ * deployment without Redis) is seen within it.
  */
 export const TOKEN_CACHE_MS = 60_000;
+/**
+ * User (API and web) tokens are kept only briefly: they are used far less often than agents
+ * poll, and a revoked user token must stop creating jobs at once, announcement or not.
+ */
+const USER_TOKEN_CACHE_MS = 2000;
 /** Unknown ids are remembered only briefly: a probe with random ids must not fill the cache for long. */
 const MISS_CACHE_MS = 2000;
 const MAX_CACHED = 100_000;
@@ -52,11 +58,12 @@ export function createTokenService(options: { cacheMs?: number }, deps: { tokens
   /** Bumped by every revocation: a read that began before it does not go into the cache. */
   let epoch = 0;
   let revocations: Notifier | null = null;
+  const ttlOf = (row: ApiToken | null): number => Math.min(cacheMs, row === null ? MISS_CACHE_MS : row.kind === 'agent' ? cacheMs : USER_TOKEN_CACHE_MS);
 
   async function lookup(id: string): Promise<ApiToken | null> {
     const hit = cache.get(id);
     const now = Date.now();
-    if (hit && now - hit.at < (hit.row ? cacheMs : Math.min(cacheMs, MISS_CACHE_MS))) return hit.row;
+    if (hit && now - hit.at < ttlOf(hit.row)) return hit.row;
     let read = pending.get(id);
     if (!read) {
       const startedIn = epoch;

@@ -6,6 +6,7 @@ import type { Stores } from '../core/stores.js';
 import { createTokenService } from '../auth/token-service.js';
 import { agentJson } from '../http/resource-json.js';
 import type { SkadiConfig } from '../config/skadi-config.js';
+import { announceRevocation } from './announce-revocation.js';
 
 export interface AdminContext {
   /** Opens the configured database (running migrations), for the admin commands. */
@@ -101,9 +102,10 @@ export function registerAdminCommands(program: Command, agentCmd: Command, ctx: 
     .description('revoke an agent and all its tokens; it can take no more jobs')
     .argument('<name>')
     .action(async (name: string) => {
-      await withStores(ctx, async (stores) => {
+      await withStores(ctx, async (stores, config) => {
         if (!(await stores.agents.revoke(name, systemClock.now()))) throw new SkadiError('SKADI_AGENT_NOT_FOUND', `no agent named ${name}`);
         const n = await stores.tokens.revokeAllOf('agent', name, systemClock.now());
+        await announceRevocation(config, '*');
         await stores.audit.append({ at: systemClock.now(), actor: 'cli', action: 'agent.revoke', target: name, decision: 'info', detail: { tokens: n } });
         console.error(`agent ${name} revoked (${n} token${n === 1 ? '' : 's'})`);
       });
@@ -154,8 +156,9 @@ export function registerAdminCommands(program: Command, agentCmd: Command, ctx: 
     .description('revoke a token by its id')
     .argument('<id>')
     .action(async (id: string) => {
-      await withStores(ctx, async (stores) => {
+      await withStores(ctx, async (stores, config) => {
         if (!(await stores.tokens.revoke(id, systemClock.now()))) throw new SkadiError('SKADI_TOKEN_NOT_FOUND', `no token ${id}`);
+        await announceRevocation(config, id);
         await stores.audit.append({ at: systemClock.now(), actor: 'cli', action: 'token.revoke', target: id, decision: 'info', detail: null });
         console.error(`token ${id} revoked`);
       });

@@ -35,6 +35,7 @@ describe('foundation: serve + agent + CLI on MariaDB and Redis', () => {
   let server: SkadiProcess;
   let agent: SkadiProcess;
   let userToken: string;
+  let agentToken: string;
 
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd, env: { ...env, ...extra } });
 
@@ -52,7 +53,7 @@ describe('foundation: serve + agent + CLI on MariaDB and Redis', () => {
     // Before the server starts: the first command migrates the fresh database, the server finds it ready.
     const added = await cli(['agent', 'add', 'web-1', '--label', 'role=web']);
     expect(added.code, added.stderr).toBe(0);
-    const agentToken = added.stdout.trim();
+    agentToken = added.stdout.trim();
     expect(agentToken).toMatch(/^\S{20,}$/);
     // db-1 exists but no agent process ever runs for it: it is offline. (Schema in place: these may run together.)
     const [db1, token] = await Promise.all([cli(['agent', 'add', 'db-1', '--label', 'role=db']), cli(['token', 'create', 'ci'])]);
@@ -116,6 +117,11 @@ describe('foundation: serve + agent + CLI on MariaDB and Redis', () => {
     const revoked = await cli(['agent', 'revoke', 'web-1']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(revoked.stderr).toMatch(/agent web-1 revoked \(1 token\)/);
+    // The running server had the token cached (agents re-poll on it); the CLI told it over Redis,
+    // so it refuses the token at once rather than when its cache runs out.
+    const poll = await fetch(`${server.url}/api/v1/agent/poll`, { method: 'POST', headers: { authorization: `Bearer ${agentToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ wait: 0, max: 0 }) });
+    expect(poll.status).toBe(401);
+    expect(await poll.json()).toMatchObject({ code: 'SKADI_UNAUTHENTICATED', message: 'token revoked' });
 
     const port = new URL(server.url).port;
     const t0 = Date.now();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenService } from '../../../src/auth/token-service.js';
 import type { ApiToken, TokenKind, TokenStore } from '../../../src/core/index.js';
 import { createInProcessNotifier } from '../../../src/bus/in-process-notifier.js';
@@ -78,5 +78,25 @@ describe('token service', () => {
     await new Promise((r) => setTimeout(r, 10));
     await expect(b.verify(token, 'agent')).rejects.toMatchObject({ message: 'token revoked' });
     for (const stop of stops) await stop();
+  });
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a revoke written to the database behind its back: user tokens stop within 2 s, agent tokens within the cache time', async () => {
+    const tokens = new CountingTokens();
+    const service = createTokenService({}, { tokens, clock: { now: () => new Date() } });
+    const agent = await service.create('agent', 'web-1', 'test');
+    const user = await service.create('user', 'api:ci', 'test');
+    await service.verify(agent.token, 'agent');
+    await service.verify(user.token, 'user');
+    // `skadi token revoke` on a deployment without Redis: the database changes, nobody is told.
+    await tokens.revoke(agent.id, new Date());
+    await tokens.revoke(user.id, new Date());
+    const start = Date.now();
+    const now = vi.spyOn(Date, 'now').mockReturnValue(start + 2_500);
+    await expect(service.verify(user.token, 'user')).rejects.toMatchObject({ message: 'token revoked' });
+    expect((await service.verify(agent.token, 'agent')).subject).toBe('web-1');
+    now.mockReturnValue(start + 61_000);
+    await expect(service.verify(agent.token, 'agent')).rejects.toMatchObject({ message: 'token revoked' });
   });
 });
