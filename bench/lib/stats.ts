@@ -30,3 +30,8 @@ export function summarize(values: readonly number[]): Summary {
     max: round(sorted[n - 1] ?? NaN),
   };
 }
+
+/** `p50 / p99 / max` of a summary for the table (milliseconds to 2 decimals unless `unit` says otherwise), or `n/a` when empty. */
+export function formatSummary(s: Summary, unit: (ms: number) => string = (ms) => ms.toFixed(2)): string {
+  return s.n ? `${unit(s.p50)} / ${unit(s.p99)} / ${unit(s.max)}` : 'n/a';
+}

@@ -3,7 +3,7 @@ import { isTime, monoMs, sleep } from '../lib/clock.js';
 import { forkLoadProcess } from '../lib/load-process.js';
 import { prepareStack } from '../lib/stacks.js';
 import { startServerProcess } from '../lib/server-process.js';
-import { summarize, type Summary } from '../lib/stats.js';
+import { summarize, type Summary, formatSummary } from '../lib/stats.js';
 import { WebChatClient, type StreamedMessage } from '../lib/web-client.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
@@ -107,7 +107,7 @@ export const chatPath: Scenario<ChatResult> = {
   },
 
   rows(r) {
-    const fmt = (s: Summary) => (s.n ? `${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} / ${s.max.toFixed(2)}` : 'n/a');
+    const fmt = (x: Summary) => formatSummary(x);
     return [
       { label: 'message posted → reply rendered (final)', value: fmt(r.finalReply) },
       { label: '  → first bot message (acknowledgement)', value: fmt(r.firstReply) },

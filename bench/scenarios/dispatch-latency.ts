@@ -1,7 +1,7 @@
 import { monoMs, sleep } from '../lib/clock.js';
 import type { ProcessLoad } from '../lib/bench-server.js';
 import type { LoadCounters } from '../lib/protocol.js';
-import { summarize, type Summary } from '../lib/stats.js';
+import { summarize, type Summary, formatSummary } from '../lib/stats.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
 export interface LatencyResult {
@@ -35,7 +35,7 @@ export interface LatencyResult {
 /** Target of issue 9 (issue 2 had 15 ms): p99 ≤ 10 ms at light load, on both stacks. */
 export const DISPATCH_P99_TARGET_MS = 10;
 
-const fmt = (s: Summary) => (s.n ? `${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} / ${s.max.toFixed(2)}` : 'n/a');
+const fmt = (x: Summary) => formatSummary(x);
 
 /**
  * Light load: an open-loop submitter sends `ratePerSec` jobs to agents round-robin over the user

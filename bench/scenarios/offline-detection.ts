@@ -2,7 +2,7 @@ import { isTime, monoMs, sleep } from '../lib/clock.js';
 import { forkLoadProcess } from '../lib/load-process.js';
 import { prepareStack } from '../lib/stacks.js';
 import { startServerProcess } from '../lib/server-process.js';
-import { summarize, type Summary } from '../lib/stats.js';
+import { summarize, type Summary, formatSummary } from '../lib/stats.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 
 export interface OfflineResult {
@@ -100,7 +100,7 @@ export const offlineDetection: Scenario<OfflineResult> = {
 
   rows(r) {
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    const fmt = (x: Summary) => (x.n ? `${s(x.p50)} / ${s(x.p99)} / ${s(x.max)}` : 'n/a');
+    const fmt = (x: Summary) => formatSummary(x, s);
     return [
       { label: `offline threshold (shortened), sweep every`, value: `${s(r.offlineAfterMs)}, ${s(r.timerIntervalMs)}` },
       { label: 'last poll → offline event (p50/p99/max)', value: fmt(r.lastPollToEvent) },

@@ -4,7 +4,7 @@ import { forkLoadProcess, type LoadProcess } from '../lib/load-process.js';
 import { postJson } from '../lib/http-json.js';
 import { prepareStack } from '../lib/stacks.js';
 import { startServerProcess, type ServerProcess } from '../lib/server-process.js';
-import { summarize, type Summary } from '../lib/stats.js';
+import { summarize, type Summary, formatSummary } from '../lib/stats.js';
 import type { ProcessLoad } from '../lib/bench-server.js';
 import type { ServerStats } from '../lib/server-protocol.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
@@ -192,7 +192,7 @@ export const scale: Scenario<ScaleResult> = {
   },
 
   rows(r) {
-    const fmt = (s: Summary) => (s.n ? `${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} / ${s.max.toFixed(2)}` : 'n/a');
+    const fmt = (x: Summary) => formatSummary(x);
     return [
       { label: 'server RSS, all connected and idle', value: `${r.rssMiB.idle} MiB`, target: { text: `< ${SCALE_RSS_TARGET_MIB} MB`, met: r.rssMiB.idle * MiB < SCALE_RSS_TARGET_MIB * 1e6 && r.connectedAll } },
       { label: '  before the agents, after the jobs', value: `${r.rssMiB.before} / ${r.rssMiB.afterJobs} MiB` },

@@ -1,14 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessBus } from '../../src/bus/index.js';
-import type { EventBus } from '../../src/core/index.js';
-import { launchChromium, login, openChatPage, type ChatPage } from '../helpers/web-chat-page.js';
+import { ALICE, openDashboardSession, type DashboardSession } from '../helpers/dashboard-session.js';
+import { login, openChatPage, type ChatPage } from '../helpers/web-chat-page.js';
 import { fleetRows, jobRows, openView, screenshotView } from '../helpers/web-dashboard-page.js';
 import { createFakeJobsApi, fakeAgent, fakeJob, type FakeJobsApi } from '../helpers/web-fake-jobs.js';
-import { startWebServer, type WebTestServer } from '../helpers/web-test-server.js';
 
-const ALICE = { name: 'alice', token: 'alice-token-0123456789' };
 const HOSTILE = '<img src=x onerror=alert(1)>';
 const SCRIPT = '<script>alert(2)</script>';
 const RTL = 'evil\u202Egnp.exe';
@@ -21,14 +17,11 @@ const RTL_SHOWN = 'evil[U+202E]gnp.exe';
  * must stream onto its page as the "agent" prints it.
  */
 describe('dashboard in a browser: hostile names and output stay text', () => {
-  let browser: Browser;
-  let server: WebTestServer;
-  let bus: EventBus;
+  let session: DashboardSession | undefined;
   let jobs: FakeJobsApi;
   let chat: ChatPage;
 
   beforeAll(async () => {
-    bus = createInProcessBus();
     jobs = createFakeJobsApi([
       fakeAgent('web-1', { labels: { role: 'web' } }),
       fakeAgent(HOSTILE, { labels: { role: SCRIPT, [HOSTILE]: RTL }, version: SCRIPT, host: HOSTILE, os: SCRIPT }),
@@ -36,18 +29,12 @@ describe('dashboard in a browser: hostile names and output stay text', () => {
     ]);
     jobs.putJob(fakeJob({ id: 'hostile1', agent: HOSTILE, state: 'running', message: `${SCRIPT} ${RTL}`, requester: { identity: 'web:alice', displayName: HOSTILE }, sentAt: new Date() }));
     jobs.outputs.set('hostile1', `${HOSTILE}\n`);
-    server = await startWebServer({ users: [ALICE], jobs, bus, options: { agentPollMs: 200, outputPollMs: 100 } });
-    await server.adapter.start(async () => undefined);
-    browser = await launchChromium();
-    chat = await openChatPage(browser, server.url);
-    await login(chat.page, 'alice', ALICE.token);
+    session = await openDashboardSession(jobs);
+    chat = session.chat;
   });
 
   afterAll(async () => {
-    await chat?.context.close();
-    await browser?.close();
-    await server?.close();
-    await bus?.close();
+    await session?.close();
   });
 
   it('shows hostile agent names, labels, versions and hosts as text in the fleet', async () => {
@@ -66,7 +53,7 @@ describe('dashboard in a browser: hostile names and output stay text', () => {
   });
 
   it('opened at its address before the fleet is known, groups by role once it is', async () => {
-    const fresh = await openChatPage(browser, `${server.url}/#/dashboard`);
+    const fresh = await openChatPage(session!.browser, `${session!.server.url}/#/dashboard`);
     try {
       await login(fresh.page, 'alice', ALICE.token);
       await expect.poll(async () => [...new Set((await fleetRows(fresh.page)).map((a) => a.group))], { timeout: 10_000 }).toEqual([`role=${SCRIPT}`, 'role=web']);

@@ -1,40 +1,27 @@
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessBus } from '../../src/bus/in-process-bus.js';
-import type { EventBus } from '../../src/core/index.js';
-import { launchChromium, login, openChatPage, type ChatPage } from '../helpers/web-chat-page.js';
+import { openDashboardSession, type DashboardSession } from '../helpers/dashboard-session.js';
+import type { ChatPage } from '../helpers/web-chat-page.js';
 import { openView } from '../helpers/web-dashboard-page.js';
 import { createFakeJobsApi, fakeAgent, fakeJob } from '../helpers/web-fake-jobs.js';
-import { startWebServer, type WebTestServer } from '../helpers/web-test-server.js';
 
-const ALICE = { name: 'alice', token: 'alice-token-0123456789' };
 
 /** The dashboard's page of a fan-out parent, in headless Chromium: its selector, skipped agents, and a link per child. */
 describe('dashboard job page of a fan-out', () => {
-  let server: WebTestServer;
-  let bus: EventBus;
-  let browser: Browser;
+  let session: DashboardSession | undefined;
   let chat: ChatPage;
 
   beforeAll(async () => {
-    bus = createInProcessBus();
     const jobs = createFakeJobsApi([fakeAgent('web-1', { labels: { role: 'web' } }), fakeAgent('web-2', { labels: { role: 'web' } })]);
     const fanout = { selector: 'role=web', concurrency: 2, maxFailures: 1, targets: ['web-1', 'web-2'], skipped: [{ agent: 'web-3', why: 'offline' as const }], started: 2, stopped: null, reported: 2 };
     jobs.putJob(fakeJob({ id: 'fanparent01', agent: '(role=web)', state: 'failed', fanout, finishedAt: new Date() }));
     jobs.putJob(fakeJob({ id: 'fanchild001', agent: 'web-1', state: 'succeeded', exitCode: 0, parentId: 'fanparent01', createdAt: new Date(Date.now() - 2000) }));
     jobs.putJob(fakeJob({ id: 'fanchild002', agent: 'web-2', state: 'failed', exitCode: 3, parentId: 'fanparent01', createdAt: new Date(Date.now() - 1000) }));
-    server = await startWebServer({ users: [ALICE], jobs, bus, options: { agentPollMs: 200, outputPollMs: 100 } });
-    await server.adapter.start(async () => undefined);
-    browser = await launchChromium();
-    chat = await openChatPage(browser, server.url);
-    await login(chat.page, 'alice', ALICE.token);
+    session = await openDashboardSession(jobs);
+    chat = session.chat;
   });
 
   afterAll(async () => {
-    await chat?.context.close();
-    await browser?.close();
-    await server?.close();
-    await bus?.close();
+    await session?.close();
   });
 
   it('lists the children with links to their pages', async () => {
