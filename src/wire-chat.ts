@@ -34,7 +34,7 @@ const PLATFORMS: ReadonlyArray<[key: 'slack' | 'teams' | 'wechat' | 'email', cre
 
 export interface ChatWiring {
   /** Access control for user-API identities; throws SKADI_FORBIDDEN. */
-  authorizeApi(identity: string, request: { agent?: string; command?: string }): Promise<void>;
+  authorizeApi(identity: string, request: { agent?: string; labels?: Readonly<Record<string, string>>; command?: string }): Promise<void>;
   /** Throws SKADI_AGENT_NAME_INVALID when an agent name collides with a chat command. */
   checkAgentName(name: string): void;
   /** Adapters by platform, as started in this process. */

@@ -17,6 +17,10 @@ export interface EventJobStatusPayload {
   attempt: number;
   /** Platform of the job's thread, so consumers can filter without loading the job. */
   platform: string | null;
+  /** Set on a fan-out child's events: its parent (so the fan-out consumer skips other jobs unread). */
+  parentId?: string;
+  /** Set on a fan-out parent's events. */
+  fanOut?: true;
 }
 
 /** A normalised inbound chat message was accepted by the dispatcher. */

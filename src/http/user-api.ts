@@ -19,7 +19,8 @@ export interface UserApiDeps {
   clock: Clock;
   offlineAfterMs: number;
   /** Access control for API identities (`api:<name>`); throws SKADI_FORBIDDEN. */
-  authorize: (identity: string, request: { agent?: string; command?: string }) => Promise<void>;
+  /** `labels`: the agent's, when at hand (spares the access check looking them up). */
+  authorize: (identity: string, request: { agent?: string; labels?: Readonly<Record<string, string>>; command?: string }) => Promise<void>;
   /** Fan-out (`selector` instead of `agent`); without it a selector is refused. */
   fanOut?: FanOutApi;
 }
@@ -94,7 +95,7 @@ export function registerUserApi(app: FastifyInstance, deps: UserApiDeps): void {
       // Access per agent; a refused one is listed as not allowed, the decision audited.
       authorize: async (agent) => {
         try {
-          await deps.authorize(identity, { agent: agent.name });
+          await deps.authorize(identity, { agent: agent.name, labels: agent.labels });
           return { allowed: true, reason: '' };
         } catch (err) {
           if (isSkadiError(err) && err.code === 'SKADI_FORBIDDEN') return { allowed: false, reason: err.message };

@@ -248,6 +248,9 @@ export function createFanOutService(options: FanOutServiceOptions, deps: FanOutS
 
     async handleEvent(payload) {
       if (!isTerminal(payload.to)) return;
+      // Every job's final event comes here: only fan-out parents and children are read. (Events
+      // written before these fields existed are skipped; the sweep advances their parents.)
+      if (!payload.fanOut && payload.parentId === undefined) return;
       const job = await stores.jobs.get(payload.jobId);
       if (!job) return;
       if (isFanOutParent(job)) return advance(job.id); // the parent ended (cancelled, expired): stop its children

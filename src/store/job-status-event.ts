@@ -14,6 +14,8 @@ export function jobStatusEvent(row: JobEntity, from: JobState | null, at: Date):
     version: row.version,
     attempt: row.attempt,
     platform: threadOf(row)?.platform ?? null,
+    ...(row.parentId ? { parentId: row.parentId } : {}),
+    ...(row.kind === 'fanout' ? { fanOut: true as const } : {}),
   };
   // (jobId, version) is unique, so the id is stable across redelivery of the same event.
   return { id: `${row.id}:${row.version}`, name: 'EventJobStatus', payload, createdAt: at };

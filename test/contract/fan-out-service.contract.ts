@@ -69,7 +69,7 @@ export function fanOutServiceRules(name: string, newDatabase: () => Promise<() =
       const lease = poll.jobs.find((j) => j.id === child.id)!.lease;
       await p.service.ack(child.agent, child.id, lease);
       await p.service.result(child.agent, child.id, { lease, exitCode, chunks: 0 });
-      await p.fanOut.handleEvent({ jobId: child.id, agent: child.agent, from: 'running', to: exitCode === 0 ? 'succeeded' : 'failed', reason: null, at: clock.now().toISOString(), version: 4, attempt: 1, platform: null });
+      await p.fanOut.handleEvent({ jobId: child.id, agent: child.agent, from: 'running', to: exitCode === 0 ? 'succeeded' : 'failed', reason: null, at: clock.now().toISOString(), version: 4, attempt: 1, platform: null, parentId: child.parentId! });
     }
 
     it('keeps at most `concurrency` children in flight and ends succeeded when all did', async () => {
@@ -193,7 +193,7 @@ export function fanOutServiceRules(name: string, newDatabase: () => Promise<() =
       // The event path does the same for another parent.
       const other = await submit({ concurrency: 1, selector: 'web-*' });
       await a.service.cancel(other.id, 'web:alice');
-      await a.fanOut.handleEvent({ jobId: other.id, agent: other.agent, from: 'running', to: 'cancelled', reason: null, at: clock.now().toISOString(), version: 3, attempt: 1, platform: null });
+      await a.fanOut.handleEvent({ jobId: other.id, agent: other.agent, from: 'running', to: 'cancelled', reason: null, at: clock.now().toISOString(), version: 3, attempt: 1, platform: null, fanOut: true });
       expect((await children(other.id)).every((c) => isTerminal(c.state))).toBe(true);
     });
 

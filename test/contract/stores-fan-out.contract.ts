@@ -23,11 +23,14 @@ export function fanOutStoreContract(ctx: StoresContext): void {
     it('creates a parent running with its plan, and its first event (null -> running)', async () => {
       const { input, created } = await parent();
       expect(created.job).toMatchObject({ id: input.id, agent: '(role=web)', state: 'running', runningAt: T0, finishedAt: null, version: 1, fanout: { selector: 'role=web', started: 0, skipped: [{ agent: 'web-9', why: 'offline' }] } });
-      expect(created.event.payload).toMatchObject({ jobId: input.id, from: null, to: 'running', version: 1, platform: 'slack' });
+      expect(created.event.payload).toMatchObject({ jobId: input.id, from: null, to: 'running', version: 1, platform: 'slack', fanOut: true });
       expect(await jobs().get(input.id)).toEqual(created.job);
       // An ordinary job has no plan at all.
       const plain = await jobs().create(newJob(uid('a')), CLAIM);
       expect((await jobs().get(plain.job.id))?.fanout).toBeUndefined();
+      // Its events say it is no fan-out job, so the fan-out consumer skips them unread.
+      expect(plain.event.payload).not.toHaveProperty('fanOut');
+      expect(plain.event.payload).not.toHaveProperty('parentId');
     });
 
     it('refuses a second parent with the same idempotency key', async () => {

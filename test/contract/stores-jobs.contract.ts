@@ -23,7 +23,7 @@ export function jobStoreContract(ctx: StoresContext): void {
         id: `${input.id}:1`,
         name: 'EventJobStatus',
         createdAt: T0,
-        payload: { jobId: input.id, agent: input.agent, from: null, to: 'queuing', reason: null, at: T0.toISOString(), version: 1, attempt: 1, platform: 'slack' },
+        payload: { jobId: input.id, agent: input.agent, from: null, to: 'queuing', reason: null, at: T0.toISOString(), version: 1, attempt: 1, platform: 'slack', parentId: 'parent123456' },
       });
       const read = await jobs().get(input.id);
       expect(read).toEqual(job);
